@@ -1,0 +1,135 @@
+/**
+ * Every error a user may see comes from here, with a stable code and a message that says
+ * what is wrong and what to do. Pure TypeScript so it can cross any transport.
+ *
+ * @example
+ * throw Errors.documentNotFound(id);
+ * // QuireError { code: 'DOCUMENT_NOT_FOUND', message: 'Document 42 does not exist …' }
+ */
+
+export type ErrorCode =
+  | 'DOCUMENT_NOT_FOUND'
+  | 'STAGE_NOT_FOUND'
+  | 'NOT_AN_EXPORT_STAGE'
+  | 'JOB_NOT_FOUND'
+  | 'JOB_NOT_RETRYABLE'
+  | 'INVALID_INPUT'
+  | 'INVALID_OPTIONS'
+  | 'UNKNOWN_FORMAT'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_IS_DIRECTORY'
+  | 'FILE_UNREADABLE'
+  | 'FILE_BINARY'
+  | 'FILE_NOT_UTF8'
+  | 'FILE_EMPTY'
+  | 'FILE_TOO_LARGE'
+  | 'UNSUPPORTED_FILE_TYPE'
+  | 'OUTPUT_NOT_WRITABLE'
+  | 'OUTPUT_WRITE_FAILED'
+  | 'CHROMIUM_NOT_FOUND'
+  | 'CHROMIUM_FAILED'
+  | 'PDF_TIMEOUT'
+  | 'PDF_FAILED'
+  | 'CONVERSION_FAILED'
+  | 'WORKER_CRASHED'
+  | 'JOB_INTERRUPTED'
+  | 'JOB_CANCELLED'
+  | 'CLAIM_LOST'
+  | 'INVALID_PAYLOAD'
+  | 'UNAUTHORIZED_SENDER'
+  | 'UNSUPPORTED_ON_HOST'
+  | 'TRANSPORT_CLOSED'
+  | 'INTERNAL';
+
+export class QuireError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'QuireError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+export function isQuireError(e: unknown): e is QuireError {
+  return e instanceof QuireError;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export const Errors = {
+  documentNotFound: (id: string) =>
+    new QuireError('DOCUMENT_NOT_FOUND', `Document ${id} does not exist. It may have been deleted; reload the library.`, { id }),
+  stageNotFound: (documentId: string, stageId: string) =>
+    new QuireError('STAGE_NOT_FOUND', `Stage "${stageId}" is not part of the workflow of document ${documentId}.`, { documentId, stageId }),
+  notAnExportStage: (stageId: string) =>
+    new QuireError('NOT_AN_EXPORT_STAGE', `Stage "${stageId}" is not an export stage; exports can only start from an export stage.`, { stageId }),
+  jobNotFound: (id: string) => new QuireError('JOB_NOT_FOUND', `Job ${id} does not exist. Run "quire jobs" to list jobs.`, { id }),
+  jobNotRetryable: (id: string, status: string) =>
+    new QuireError('JOB_NOT_RETRYABLE', `Job ${id} is ${status}; only a job that failed or was cancelled can be retried.`, { id, status }),
+  invalidInput: (message: string, details?: Record<string, unknown>) => new QuireError('INVALID_INPUT', message, details),
+  invalidOptions: (message: string) => new QuireError('INVALID_OPTIONS', message),
+  unknownFormat: (format: string) =>
+    new QuireError('UNKNOWN_FORMAT', `Unknown export format "${format}". Use one or more of: pdf, html, md.`, { format }),
+  fileNotFound: (path: string) =>
+    new QuireError('FILE_NOT_FOUND', `${path}: no such file. Check the path and try again.`, { path }),
+  fileIsDirectory: (path: string) =>
+    new QuireError('FILE_IS_DIRECTORY', `${path}: is a folder, not a document. Pass the .md or .html files inside it.`, { path }),
+  fileUnreadable: (path: string, reason: string) =>
+    new QuireError('FILE_UNREADABLE', `${path}: cannot be read (${reason}). Check its permissions.`, { path }),
+  fileBinary: (path: string) =>
+    new QuireError('FILE_BINARY', `${path}: looks like a binary file, not a text document. Quire imports Markdown (.md) and HTML (.html).`, { path }),
+  fileNotUtf8: (path: string, offset: number) =>
+    new QuireError('FILE_NOT_UTF8', `${path}: is not valid UTF-8 (first bad byte at offset ${offset}). Save it as UTF-8 and try again.`, { path, offset }),
+  fileEmpty: (path: string) =>
+    new QuireError('FILE_EMPTY', `${path}: is empty; there is nothing to export.`, { path }),
+  fileTooLarge: (path: string, bytes: number, limit: number) =>
+    new QuireError('FILE_TOO_LARGE', `${path}: is ${mb(bytes)}; Quire exports documents up to ${mb(limit)}. Split it into smaller documents.`, { path, bytes, limit }),
+  unsupportedFileType: (path: string) =>
+    new QuireError('UNSUPPORTED_FILE_TYPE', `${path}: unsupported file type. Quire imports Markdown (.md, .markdown, .txt) and HTML (.html, .htm).`, { path }),
+  outputNotWritable: (dir: string, reason: string) =>
+    new QuireError('OUTPUT_NOT_WRITABLE', `Cannot write to the output folder ${dir} (${reason}). Choose another folder with --out or fix its permissions.`, { dir }),
+  outputWriteFailed: (path: string, reason: string) =>
+    new QuireError('OUTPUT_WRITE_FAILED', `Could not write ${path} (${reason}). Nothing was left half-written; free some space or choose another folder, then retry.`, { path }),
+  chromiumNotFound: (tried: string[]) =>
+    new QuireError(
+      'CHROMIUM_NOT_FOUND',
+      `No Chromium or Chrome was found for PDF export (looked in: ${tried.join(', ')}). Install it (Debian/Ubuntu: "sudo apt-get install chromium") or set QUIRE_CHROMIUM to its path.`,
+      { tried },
+    ),
+  chromiumFailed: (reason: string) =>
+    new QuireError('CHROMIUM_FAILED', `Chromium could not start or crashed while rendering the PDF (${reason}). Retry the export; if it keeps failing, reinstall Chromium.`),
+  pdfTimeout: (seconds: number) =>
+    new QuireError('PDF_TIMEOUT', `Rendering the PDF took longer than ${seconds} s and was stopped. The document may be too large; split it or retry.`, { seconds }),
+  pdfFailed: (reason: string) => new QuireError('PDF_FAILED', `The PDF could not be rendered (${reason}). Retry the export.`),
+  conversionFailed: (step: string, reason: string) =>
+    new QuireError('CONVERSION_FAILED', `Converting the document failed while ${step} (${reason}).`, { step }),
+  workerCrashed: (reason: string) =>
+    new QuireError('WORKER_CRASHED', `The export worker stopped unexpectedly (${reason}). Retry the export.`),
+  jobInterrupted: (attempts: number) =>
+    new QuireError('JOB_INTERRUPTED', `The export was interrupted ${attempts} times (the app closed or crashed while it ran) and was stopped. Retry it when ready.`, { attempts }),
+  jobCancelled: () => new QuireError('JOB_CANCELLED', 'The export was cancelled.'),
+  claimLost: (id: string) => new QuireError('CLAIM_LOST', `Job ${id} was taken over by another runner.`, { id }),
+  invalidPayload: (method: string, issues: string) =>
+    new QuireError('INVALID_PAYLOAD', `Invalid arguments for ${method}: ${issues}`, { method }),
+  unauthorizedSender: (who: string) => new QuireError('UNAUTHORIZED_SENDER', `Refused a request from ${who}.`),
+  unsupportedOnHost: (what: string) =>
+    new QuireError('UNSUPPORTED_ON_HOST', `${what} is not available in this host.`),
+  transportClosed: () => new QuireError('TRANSPORT_CLOSED', 'The connection to the Quire engine was closed.'),
+  internal: (message: string) => new QuireError('INTERNAL', message),
+};
+
+/** Turn anything thrown into a `{code, message}` a user may see (never a stack trace). */
+export function toJobError(e: unknown): { code: ErrorCode; message: string } {
+  if (isQuireError(e)) return { code: e.code, message: e.message };
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'INTERNAL', message: `Unexpected error: ${message.split('\n')[0]}` };
+}

@@ -1,0 +1,130 @@
+/**
+ * `quire serve`: the browser host. Runs the engine, serves the built renderer (out/web) and
+ * the QuireApi over a token-checked WebSocket on 127.0.0.1, and prints the page's address as
+ * the first line of stdout (tests read it). Stops on SIGINT/SIGTERM: running jobs go back to
+ * the queue and resume at the next start.
+ *
+ *   quire serve [--port N] [--data-dir DIR] [--out DIR] [--token TOKEN]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Errors } from '../api/errors.ts';
+import { createEngine } from '../engine.ts';
+import { JsonSettingsStore, defaultSettings } from '../host/settings.ts';
+import { defaultDataDir, defaultOutputDir } from '../paths.ts';
+import { createWebHostApi, loadOrCreateToken } from '../web-host/host.ts';
+import { startWebHost } from '../web-host/server.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WEB_DIR = path.join(ROOT, 'out', 'web');
+const DEFAULT_PORT = 7420;
+
+interface Io {
+  out: { write(s: string): unknown };
+  err: { write(s: string): unknown };
+}
+
+/** Builds out/web with vite when it is missing (a source checkout); false if that is not possible. */
+function ensureWebBuild(io: Io): boolean {
+  if (fs.existsSync(path.join(WEB_DIR, 'index.html'))) return true;
+  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  const config = path.join(ROOT, 'vite.web.config.ts');
+  if (!fs.existsSync(vite) || !fs.existsSync(config)) return false;
+  io.err.write('quire: the web UI is not built yet; building it (npm run build:web)…\n');
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', config], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  // vite's output goes to stderr: stdout's first line is reserved for the address.
+  return r.status === 0 && fs.existsSync(path.join(WEB_DIR, 'index.html'));
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function cmdServe(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      out: { type: 'string' },
+      token: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+  });
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw Errors.invalidInput('--port must be a whole number from 0 to 65535 (0 picks a free port).');
+  if (values.token !== undefined && !/^[A-Za-z0-9_-]{16,200}$/.test(values.token)) {
+    throw Errors.invalidInput('--token must be 16 to 200 letters, digits, "-" or "_".');
+  }
+  const concurrency = values.concurrency ? Number(values.concurrency) : undefined;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)) {
+    throw Errors.invalidInput('--concurrency must be a whole number from 1 to 32.');
+  }
+
+  if (!ensureWebBuild(io)) {
+    io.err.write(`quire: the web UI is not built (${WEB_DIR} is missing). Run "npm run build:web" first.\n`);
+    return 1;
+  }
+
+  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+  fs.mkdirSync(dataDir, { recursive: true });
+  const settings = new JsonSettingsStore(path.join(dataDir, 'settings.json'), defaultSettings(defaultOutputDir()));
+  if (values.out) settings.update({ outputDir: path.resolve(values.out) });
+
+  const stepDelay = Number(process.env.QUIRE_TEST_STEP_DELAY_MS ?? 0);
+  const engine = await createEngine({
+    dataDir,
+    concurrency,
+    outputDir: settings.get().outputDir,
+    // The user's settings sit under what a stage or a call asks for.
+    exportDefaults: () => {
+      const s = settings.get();
+      return { outDir: s.outputDir, pdf: s.pdf };
+    },
+    ...(stepDelay > 0 ? { stepDelayMs: stepDelay } : {}),
+    ...(process.env.QUIRE_LEASE_MS ? { leaseMs: Number(process.env.QUIRE_LEASE_MS) } : {}),
+  });
+
+  let host;
+  try {
+    host = await startWebHost({
+      api: createWebHostApi(engine, settings, readVersion()),
+      staticDir: WEB_DIR,
+      token: values.token ?? loadOrCreateToken(dataDir),
+      port,
+      onError: (e) => io.err.write(`quire serve: ${(e as Error)?.stack ?? String(e)}\n`),
+    });
+  } catch (e) {
+    await engine.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      io.err.write(`quire: port ${port} is in use. Choose another with --port N, or --port 0 for a free one.\n`);
+      return 1;
+    }
+    throw e;
+  }
+
+  // First stdout line: the address (tests and scripts read it). Details go to stderr.
+  io.out.write(`${host.url}\n`);
+  io.err.write(`quire: serving Quire at ${host.origin} (data: ${dataDir}). Open the address above; Ctrl-C stops.\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  io.err.write('quire: stopping; running exports resume at the next start.\n');
+  await host.close();
+  await engine.close();
+  return 0;
+}

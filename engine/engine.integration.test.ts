@@ -1,0 +1,258 @@
+/**
+ * The engine end to end in one process: real SQLite file, real Piscina workers, real
+ * Chromium. Crash and multi-process behaviour live in tests/crash.test.ts.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CORPUS, ROOT, pdfinfo, pdftotext, rmrf, tempDir, waitFor } from '../tests/helpers.ts';
+import type { JobSnapshot } from './api/types.ts';
+import { createEngine, type Engine, type EngineOptions } from './engine.ts';
+import { ChromiumPdfRenderer } from './pdf/chromium-pdf-renderer.ts';
+
+const dirs: string[] = [];
+const engines: Engine[] = [];
+// One browser for the whole file (as the app reuses one across jobs).
+const pdf = new ChromiumPdfRenderer();
+
+async function engineFor(options: Partial<EngineOptions> = {}): Promise<{ engine: Engine; dir: string; out: string }> {
+  const dir = tempDir();
+  dirs.push(dir);
+  const out = path.join(dir, 'out');
+  const engine = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: out, pdfRenderer: pdf, maxThreads: 1, ...options });
+  engines.push(engine);
+  return { engine, dir, out };
+}
+
+function record(engine: Engine, jobId: string): JobSnapshot[] {
+  const seen: JobSnapshot[] = [];
+  engine.subscribe(jobId, (j) => seen.push(j));
+  return seen;
+}
+
+const SAMPLE = `# Quarterly Report
+
+Intro paragraph with **bold** text.
+
+## Revenue
+
+| Region | Q1 | Q2 |
+|---|---|---|
+| North | 10 | 12 |
+
+## Outlook
+
+\`\`\`js
+console.log('hello');
+\`\`\`
+`;
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+});
+afterAll(async () => {
+  await pdf.close();
+  dirs.forEach(rmrf);
+});
+
+describe('export lifecycle', () => {
+  it('runs queued → running → completed with valid outputs, monotonic progress and increasing seq', async () => {
+    const { engine, out } = await engineFor();
+    const doc = await engine.createDocument({ title: 'Quarterly Report', source: SAMPLE, format: 'md' });
+    await engine.saveStageState(doc.id, 'details', { data: { author: 'Ada Lovelace', date: '2026-11-28' } });
+    const { jobId, created } = await engine.startExport({ documentId: doc.id, stageId: 'export' });
+    expect(created).toBe(true);
+    const seen = record(engine, jobId);
+    const [final] = await engine.waitForJobs([jobId]);
+
+    expect(final).toMatchObject({ status: 'completed', progress: 100, step: 'done', attempt: 1, error: null, createdBy: os.userInfo().username });
+    expect(final!.outputs.map((o) => o.format)).toEqual(['pdf', 'html', 'md']);
+    for (const o of final!.outputs) {
+      const data = fs.readFileSync(o.path);
+      expect(path.dirname(o.path)).toBe(out);
+      expect(data.byteLength).toBe(o.bytes);
+      expect(createHash('sha256').update(data).digest('hex')).toBe(o.sha256);
+    }
+    const pdfOut = final!.outputs.find((o) => o.format === 'pdf')!;
+    expect(path.basename(pdfOut.path)).toBe('Quarterly Report.pdf');
+    expect(Number(pdfinfo(pdfOut.path).Pages)).toBe(pdfOut.pages);
+    const text = pdftotext(pdfOut.path);
+    for (const h of ['Quarterly Report', 'Revenue', 'Outlook', 'Ada Lovelace']) expect(text).toContain(h);
+    const md = fs.readFileSync(final!.outputs.find((o) => o.format === 'md')!.path, 'utf8');
+    expect(md).toMatch(/## Revenue/);
+    expect(md).toMatch(/\| North \| 10 \| 12 \|/);
+    const html = fs.readFileSync(final!.outputs.find((o) => o.format === 'html')!.path, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).not.toMatch(/<script/i);
+
+    // Subscribers saw the snapshot first, then changes; never backwards, seq strictly increasing.
+    await waitFor(() => seen.at(-1)?.status === 'completed', { what: 'final event' });
+    expect(seen[0]!.status === 'queued' || seen[0]!.status === 'running').toBe(true);
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i]!.progress).toBeGreaterThanOrEqual(seen[i - 1]!.progress);
+      expect(seen[i]!.seq).toBeGreaterThan(seen[i - 1]!.seq);
+    }
+    expect(seen.some((s) => s.status === 'running' && s.progress > 0 && s.progress < 100)).toBe(true);
+
+    const states = await engine.getStageStates(doc.id);
+    expect(states.find((s) => s.stageId === 'export')!.exportJobId).toBe(jobId);
+    expect(states.find((s) => s.stageId === 'details')!.data).toEqual({ author: 'Ada Lovelace', date: '2026-11-28' });
+    // The job's work folder is gone and no temp file is left next to the outputs.
+    expect(fs.readdirSync(out).sort()).toEqual(['Quarterly Report.html', 'Quarterly Report.md', 'Quarterly Report.pdf']);
+    expect(fs.existsSync(path.join(engine.dataDir, 'work', jobId))).toBe(false);
+  });
+
+  it('starting the same export again returns the active job; a new revision or new options start a new one', async () => {
+    const { engine } = await engineFor({ stepDelayMs: 400 });
+    const doc = await engine.createDocument({ title: 'Idem', source: '# Idem\n\ntext', format: 'md' });
+    const a = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
+    const b = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
+    expect(b).toEqual({ jobId: a.jobId, created: false });
+    const c = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['md'] } });
+    expect(c.created).toBe(true);
+    await engine.updateDocument(doc.id, { source: '# Idem\n\nchanged' });
+    const d = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
+    expect(d.created).toBe(true);
+    expect(new Set([a.jobId, c.jobId, d.jobId]).size).toBe(3);
+    const finals = await engine.waitForJobs([a.jobId, c.jobId, d.jobId]);
+    expect(finals.map((j) => j.status)).toEqual(['completed', 'completed', 'completed']);
+    // Once finished, the same request starts a fresh job.
+    const e = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
+    expect(e.created).toBe(true);
+    expect((await engine.listJobs({ documentId: doc.id })).length).toBe(4);
+    await engine.waitForJobs([e.jobId]);
+  });
+
+  it('refuses unknown documents, non-export stages and bad options with specific codes', async () => {
+    const { engine } = await engineFor({ runJobs: false });
+    const doc = await engine.createDocument({ title: 'X', source: '# X', format: 'md' });
+    await expect(engine.startExport({ documentId: 'missing', stageId: 'export' })).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
+    await expect(engine.startExport({ documentId: doc.id, stageId: 'write' })).rejects.toMatchObject({ code: 'NOT_AN_EXPORT_STAGE' });
+    await expect(engine.startExport({ documentId: doc.id, stageId: 'nope' })).rejects.toMatchObject({ code: 'STAGE_NOT_FOUND' });
+    await expect(engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['docx' as never] } })).rejects.toMatchObject({
+      code: 'UNKNOWN_FORMAT',
+    });
+    await expect(engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: [] } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    const file = path.join(dirs.at(-1)!, 'a-file');
+    fs.writeFileSync(file, 'x');
+    await expect(engine.startExport({ documentId: doc.id, stageId: 'export', options: { outDir: file } })).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+    });
+    expect(await engine.listJobs()).toEqual([]);
+  });
+
+  it('two documents with the same title exporting to one folder never overwrite each other', async () => {
+    const { engine, out } = await engineFor({ stepDelayMs: 200 });
+    const d1 = await engine.createDocument({ title: 'Same', source: '# One', format: 'md' });
+    const d2 = await engine.createDocument({ title: 'Same', source: '# Two', format: 'md' });
+    const j1 = await engine.startExport({ documentId: d1.id, stageId: 'export', options: { formats: ['html'] } });
+    const j2 = await engine.startExport({ documentId: d2.id, stageId: 'export', options: { formats: ['html'] } });
+    await engine.waitForJobs([j1.jobId, j2.jobId]);
+    expect(fs.readdirSync(out).sort()).toEqual(['Same (2).html', 'Same.html']);
+  });
+});
+
+describe('cancel', () => {
+  it('cancels a queued job at once; it never runs', async () => {
+    const { engine } = await engineFor({ concurrency: 1, stepDelayMs: 1_000 });
+    const doc = await engine.createDocument({ title: 'C', source: '# C', format: 'md' });
+    const first = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
+    const queued = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['md'] } });
+    await waitFor(async () => (await engine.getJob(first.jobId)).status === 'running', { what: 'first running' });
+    expect((await engine.getJob(queued.jobId)).status).toBe('queued');
+    const cancelled = await engine.cancelExport(queued.jobId);
+    expect(cancelled).toMatchObject({ status: 'cancelled', attempt: 0 });
+    const [a, b] = await engine.waitForJobs([first.jobId, queued.jobId]);
+    expect(a!.status).toBe('completed');
+    expect(b).toMatchObject({ status: 'cancelled', attempt: 0, outputs: [] });
+  });
+
+  it('cancels a running PDF render: the page is closed, no temp file is left, status cancelled', async () => {
+    const { engine, out } = await engineFor();
+    const chapters = fs.readdirSync(path.join(CORPUS, 'rust-book')).filter((f) => f.endsWith('.md')).sort();
+    const source = chapters.map((c) => fs.readFileSync(path.join(CORPUS, 'rust-book', c), 'utf8')).join('\n\n');
+    const doc = await engine.createDocument({ title: 'Rust Book', source, format: 'md', baseDir: path.join(CORPUS, 'rust-book') });
+    const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['pdf'] } });
+    await waitFor(async () => (await engine.getJob(jobId)).message === 'Rendering PDF', { what: 'PDF rendering', timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    await engine.cancelExport(jobId);
+    const [final] = await engine.waitForJobs([jobId]);
+    const cancelMs = Date.now() - t0;
+    expect(final).toMatchObject({ status: 'cancelled', outputs: [] });
+    expect(cancelMs).toBeLessThan(5_000);
+    expect(fs.existsSync(out) ? fs.readdirSync(out) : []).toEqual([]);
+    expect(fs.existsSync(path.join(engine.dataDir, 'work', jobId))).toBe(false);
+    // The browser is still usable for the next job.
+    const next = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['pdf'], fileName: 'small' } });
+    await engine.updateDocument(doc.id, { source: '# Small\n\nok' });
+    const [ok] = await engine.waitForJobs([next.jobId]);
+    expect(ok!.status).toBe('completed');
+  }, 180_000);
+});
+
+describe('failures', () => {
+  it('a PDF step that cannot find Chromium ends the job in error with a message saying what to install', async () => {
+    const broken = new ChromiumPdfRenderer({ executablePath: '/nonexistent/chromium' });
+    const { engine, out } = await engineFor({ pdfRenderer: broken });
+    const doc = await engine.createDocument({ title: 'E', source: '# E\n\ntext', format: 'md' });
+    const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export' });
+    const [final] = await engine.waitForJobs([jobId]);
+    expect(final!.status).toBe('error');
+    expect(final!.error!.code).toMatch(/CHROMIUM_/);
+    expect(final!.error!.message).toMatch(/chromium/i);
+    expect(final!.error!.message).not.toMatch(/\n\s+at /); // no stack trace
+    // What finished before the failure is kept and listed; nothing half-written.
+    expect(final!.outputs.map((o) => o.format)).toEqual(['html', 'md']);
+    expect(fs.readdirSync(out).sort()).toEqual(['E.html', 'E.md']);
+    await broken.close();
+
+    // Retry after the cause is fixed: a new job with the same options completes.
+    await engine.close();
+    const fixed = await createEngine({ dataDir: engine.dataDir, outputDir: out, pdfRenderer: pdf });
+    engines.push(fixed);
+    const retry = await fixed.retryExport(jobId);
+    expect(retry.created).toBe(true);
+    const [ok] = await fixed.waitForJobs([retry.jobId]);
+    expect(ok).toMatchObject({ status: 'completed' });
+    expect(ok!.outputs.map((o) => o.format)).toEqual(['pdf', 'html', 'md']);
+    await expect(fixed.retryExport(retry.jobId)).rejects.toMatchObject({ code: 'JOB_NOT_RETRYABLE' });
+  });
+
+  it.each(['throw', 'exit'])('a worker that %ss ends the job in WORKER_CRASHED and the pool keeps serving', async (mode) => {
+    const { engine } = await engineFor({ workerFile: path.join(ROOT, 'tests/fixtures/faulty-worker.ts'), concurrency: 1 });
+    const bad = await engine.createDocument({ title: `Bad [[${mode}]]`, source: '# Bad', format: 'md' });
+    const good = await engine.createDocument({ title: 'Good', source: '# Good\n\nfine', format: 'md' });
+    const j1 = await engine.startExport({ documentId: bad.id, stageId: 'export', options: { formats: ['html', 'md'] } });
+    const j2 = await engine.startExport({ documentId: good.id, stageId: 'export', options: { formats: ['html', 'md'] } });
+    const [f1, f2] = await engine.waitForJobs([j1.jobId, j2.jobId]);
+    expect(f1).toMatchObject({ status: 'error', error: { code: 'WORKER_CRASHED' } });
+    expect(f1!.error!.message).toMatch(/worker stopped unexpectedly/);
+    expect(f2).toMatchObject({ status: 'completed' });
+    expect(f2!.outputs.map((o) => o.format)).toEqual(['html', 'md']);
+  });
+});
+
+describe('events', () => {
+  it('at most ~10 updates per second per job reach subscribers, and the final state always does', async () => {
+    const { engine } = await engineFor();
+    const doc = await engine.createDocument({ title: 'Burst', source: '# Burst', format: 'md' });
+    const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html', 'md'] } });
+    const times: number[] = [];
+    const statuses: string[] = [];
+    engine.onDidChangeJob((j) => {
+      if (j.id !== jobId) return;
+      times.push(Date.now());
+      statuses.push(j.status);
+    });
+    await engine.waitForJobs([jobId]);
+    await waitFor(() => statuses.includes('completed'), { what: 'completed event' });
+    // The runner writes far more often than that: the rows' seq shows how many changes there were.
+    const final = await engine.getJob(jobId);
+    expect(final.seq).toBeGreaterThan(times.length);
+    const active = times.slice(0, statuses.indexOf('completed'));
+    for (let i = 1; i < active.length; i++) expect(active[i]! - active[i - 1]!).toBeGreaterThanOrEqual(90);
+  });
+});

@@ -1,0 +1,497 @@
+/**
+ * The engine facade every host uses (desktop main process, CLI, browser host, tests):
+ * documents, stage states, export jobs and their events, over one SQLite file.
+ *
+ * @example
+ * const engine = await createEngine({ dataDir: '/tmp/quire' });
+ * const doc = await engine.createDocument({ title: 'Report', source: '# Hello', format: 'md' });
+ * const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export' });
+ * const stop = engine.subscribe(jobId, (job) => console.log(job.progress, job.message));
+ * await engine.waitForJobs([jobId]);
+ * stop();
+ * await engine.close();
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import type { DocumentChange } from './api/contract.ts';
+import { Errors } from './api/errors.ts';
+import {
+  EXPORT_FORMATS,
+  PAGE_SIZES,
+  isActiveStatus,
+  type DocumentSummary,
+  type ExportOptions,
+  type JobSnapshot,
+  type QuireDocument,
+  type StageState,
+  type WorkflowDefinition,
+} from './api/types.ts';
+import { assertWritableDir } from './jobs/atomic-files.ts';
+import { runExportJob, type PipelineRunner } from './jobs/run-export-job.ts';
+import { Throttle } from './jobs/progress.ts';
+import { Scheduler, defaultConcurrency } from './jobs/scheduler.ts';
+import type { PdfRenderer } from './pdf/pdf-renderer.ts';
+import { openDatabase, immediate, type QuireDb } from './store/db.ts';
+import {
+  DocumentStore,
+  saveStageStateRow,
+  type CreateDocumentInput,
+  type SaveStageStateInput,
+  type UpdateDocumentInput,
+} from './store/document-store.ts';
+import { readDocumentFile } from './store/import-file.ts';
+import { JobStore, toSnapshot, type JobRow, type ListJobsOptions, type Owner } from './store/job-store.ts';
+import { DEFAULT_EXPORT_OPTIONS, WORKFLOWS, getStage } from './store/workflows.ts';
+import { defaultOutputDir } from './paths.ts';
+
+export interface EngineOptions {
+  /** Folder holding quire.db and the jobs' work files. */
+  dataDir: string;
+  /** Where outputs go when a job names no folder. */
+  outputDir?: string;
+  /** Jobs run at once by this process. */
+  concurrency?: number;
+  /** Worker threads for HTML/Markdown conversion. */
+  maxThreads?: number;
+  /** The PDF host seam; defaults to ChromiumPdfRenderer (system Chromium). */
+  pdfRenderer?: PdfRenderer;
+  /** Piscina worker file override (tests use a faulty one; the desktop build passes its bundled one). */
+  workerFile?: string;
+  /** Attempts before an interrupted job ends in error. */
+  maxAttempts?: number;
+  /** Run the scheduler (claim and run jobs). Off for read-only commands such as `quire jobs`. */
+  runJobs?: boolean;
+  leaseMs?: number;
+  /** Test hook: pause at the start of each step (crash tests). */
+  stepDelayMs?: number;
+  /** Minimum interval between two events of one job (default 100 ms: ≤ 10 updates/s). */
+  eventIntervalMs?: number;
+  /** The user's defaults (settings), applied under what a stage state or a call asks for. */
+  exportDefaults?: () => Partial<ExportOptions>;
+}
+
+export type { DocumentChange };
+
+export interface StartExportInput {
+  documentId: string;
+  stageId: string;
+  /** Overrides of the stage's export options for this job. */
+  options?: Partial<ExportOptions>;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** A file name from a title: path separators and characters Windows forbids become dashes. */
+export function fileNameFromTitle(title: string): string {
+  const cleaned = title
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '-')
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s.-]+|[\s.-]+$/g, '')
+    .slice(0, 80)
+    .trim();
+  return cleaned || 'document';
+}
+
+function mergeOptions(...parts: Array<Partial<ExportOptions> | undefined>): ExportOptions {
+  const out: ExportOptions = structuredClone(DEFAULT_EXPORT_OPTIONS);
+  for (const p of parts) {
+    if (!p) continue;
+    if (p.formats !== undefined) out.formats = [...p.formats];
+    if (p.outDir !== undefined) out.outDir = p.outDir;
+    if (p.fileName !== undefined) out.fileName = p.fileName;
+    if (p.pdf) out.pdf = { ...out.pdf, ...p.pdf, margins: { ...out.pdf.margins, ...(p.pdf.margins ?? {}) } };
+  }
+  return out;
+}
+
+function validateOptions(o: ExportOptions): void {
+  if (!Array.isArray(o.formats) || o.formats.length === 0) throw Errors.invalidOptions('Choose at least one export format (pdf, html or md).');
+  for (const f of o.formats) if (!EXPORT_FORMATS.includes(f)) throw Errors.unknownFormat(String(f));
+  o.formats = EXPORT_FORMATS.filter((f) => o.formats.includes(f));
+  if (!PAGE_SIZES.includes(o.pdf.pageSize)) throw Errors.invalidOptions(`Unknown page size "${o.pdf.pageSize}". Use one of ${PAGE_SIZES.join(', ')}.`);
+  for (const [side, mm] of Object.entries(o.pdf.margins)) {
+    if (typeof mm !== 'number' || !Number.isFinite(mm) || mm < 0 || mm > 100) {
+      throw Errors.invalidOptions(`The ${side} margin must be between 0 and 100 mm.`);
+    }
+  }
+}
+
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+export class Engine {
+  readonly dataDir: string;
+  readonly outputDir: string;
+  readonly docs: DocumentStore;
+  readonly jobs: JobStore;
+  readonly #store: QuireDb;
+  readonly #options: EngineOptions;
+  readonly #events = new EventEmitter();
+  readonly #lastSeq = new Map<string, number>();
+  readonly #throttles = new Map<string, Throttle<JobSnapshot>>();
+  readonly #owner: Owner;
+  readonly #scheduler: Scheduler | null;
+  #pipeline: (PipelineRunner & { close(): Promise<void> }) | null = null;
+  #pdf: PdfRenderer | null;
+  #ownsPdf: boolean;
+  #pollTimer: NodeJS.Timeout | null = null;
+  #lastPoll = Date.now();
+  #closed = false;
+  readonly #handledHere = new Set<string>();
+
+  constructor(store: QuireDb, options: EngineOptions) {
+    this.#store = store;
+    this.#options = options;
+    this.dataDir = options.dataDir;
+    this.outputDir = options.outputDir ?? defaultOutputDir();
+    this.docs = new DocumentStore(store.db);
+    this.jobs = new JobStore(store.db);
+    this.#events.setMaxListeners(0);
+    this.#pdf = options.pdfRenderer ?? null;
+    this.#ownsPdf = !options.pdfRenderer;
+    this.#owner = { id: randomUUID(), host: os.hostname(), pid: process.pid };
+    this.#scheduler =
+      options.runJobs === false
+        ? null
+        : new Scheduler({
+            jobs: this.jobs,
+            owner: this.#owner,
+            concurrency: options.concurrency ?? defaultConcurrency(),
+            leaseMs: options.leaseMs,
+            publish: (row) => this.#publish(row),
+            run: (row, token, signal) => this.#run(row, token, signal),
+            onError: (e) => this.#events.emit('error', e),
+            onRecovered: (row) => this.#handledHere.add(row.id),
+          });
+    // An 'error' event with no listener would throw; background failures are reported, not fatal.
+    this.#events.on('error', () => undefined);
+    this.#pollTimer = setInterval(() => void this.#pollExternal().catch(() => undefined), 250);
+    this.#pollTimer.unref();
+  }
+
+  get dbPath(): string {
+    return this.#store.path;
+  }
+
+  /** Starts claiming and running jobs; first requeues jobs whose runner died. */
+  startJobs(): void {
+    this.#scheduler?.start();
+  }
+
+  // ---- documents -------------------------------------------------------------------------
+
+  listWorkflows(): WorkflowDefinition[] {
+    return structuredClone([...WORKFLOWS]);
+  }
+
+  listDocuments(): Promise<DocumentSummary[]> {
+    return this.docs.list();
+  }
+
+  getDocument(id: string): Promise<QuireDocument> {
+    return this.docs.get(id);
+  }
+
+  async createDocument(input: CreateDocumentInput): Promise<QuireDocument> {
+    const doc = await this.docs.create(input);
+    this.#events.emit('document', { documentId: doc.id, kind: 'created' } satisfies DocumentChange);
+    return doc;
+  }
+
+  /** Reads and validates a file (see readDocumentFile for the errors), then creates a document. */
+  async importFile(file: string, workflowId?: string): Promise<QuireDocument & { fileBaseName: string }> {
+    const f = readDocumentFile(file);
+    const doc = await this.createDocument({ title: f.title, source: f.source, format: f.format, baseDir: f.baseDir, workflowId });
+    return { ...doc, fileBaseName: f.baseName };
+  }
+
+  async updateDocument(id: string, patch: UpdateDocumentInput): Promise<QuireDocument> {
+    const doc = await this.docs.update(id, patch);
+    this.#events.emit('document', { documentId: id, kind: 'updated' } satisfies DocumentChange);
+    return doc;
+  }
+
+  /** Cancels the document's active jobs, then deletes it with its stage states and jobs. */
+  async deleteDocument(id: string): Promise<void> {
+    await this.docs.get(id);
+    for (const job of await this.jobs.list({ documentId: id, statuses: ['queued', 'running'] })) {
+      await this.cancelExport(job.id);
+    }
+    await this.#waitUntil(async () => (await this.jobs.list({ documentId: id, statuses: ['running'] })).length === 0, 30_000);
+    await this.docs.delete(id);
+    this.#events.emit('document', { documentId: id, kind: 'deleted' } satisfies DocumentChange);
+  }
+
+  getStageStates(documentId: string): Promise<StageState[]> {
+    return this.docs.getStageStates(documentId);
+  }
+
+  async saveStageState(documentId: string, stageId: string, input: SaveStageStateInput): Promise<StageState> {
+    const state = await this.docs.saveStageState(documentId, stageId, input);
+    this.#events.emit('document', { documentId, kind: 'updated' } satisfies DocumentChange);
+    return state;
+  }
+
+  // ---- jobs ------------------------------------------------------------------------------
+
+  /**
+   * Records an export job (queued) and the stage state's exportJobId in one transaction and
+   * returns its id at once. The same export (document revision, stage, options) already
+   * queued or running returns that job instead.
+   */
+  async startExport(input: StartExportInput): Promise<{ jobId: string; created: boolean }> {
+    const pre = await this.docs.get(input.documentId);
+    const stage = getStage(pre.workflowId, input.stageId);
+    if (!stage) throw Errors.stageNotFound(input.documentId, input.stageId);
+    if (stage.kind !== 'export') throw Errors.notAnExportStage(input.stageId);
+    const states = await this.docs.getStageStates(pre.id);
+    const saved = states.find((s) => s.stageId === input.stageId)?.data.exportOptions as Partial<ExportOptions> | undefined;
+    const options = mergeOptions(stage.exportOptions, this.#options.exportDefaults?.(), saved, input.options);
+    validateOptions(options);
+    options.outDir = path.resolve(options.outDir ?? this.outputDir);
+    assertWritableDir(options.outDir);
+
+    const result = await immediate(this.#store.db, async (trx) => {
+      const doc = await trx.selectFrom('documents').selectAll().where('id', '=', input.documentId).executeTakeFirst();
+      if (!doc) throw Errors.documentNotFound(input.documentId);
+      const jobOptions: ExportOptions = { ...options, fileName: fileNameFromTitle(options.fileName ?? doc.title) };
+      const dedupeKey = createHash('sha256')
+        .update(JSON.stringify([doc.id, doc.revision, input.stageId, jobOptions]))
+        .digest('hex');
+      const existing = await JobStore.findActiveByDedupeKey(trx, dedupeKey);
+      if (existing) return { row: existing, created: false };
+      // Two active jobs never write the same file: a clash gets " (2)", " (3)", …
+      const active = await trx.selectFrom('jobs').select(['options', 'output_base']).where('status', 'in', ['queued', 'running']).execute();
+      const taken = new Set(active.filter((j) => (JSON.parse(j.options) as ExportOptions).outDir === jobOptions.outDir).map((j) => j.output_base));
+      let outputBase = jobOptions.fileName!;
+      for (let n = 2; taken.has(outputBase); n++) outputBase = `${jobOptions.fileName} (${n})`;
+      const row = await JobStore.insert(trx, {
+        documentId: doc.id,
+        stageId: input.stageId,
+        options: jobOptions,
+        outputBase,
+        docRevision: doc.revision,
+        dedupeKey,
+        createdBy: osUser(),
+        maxAttempts: this.#options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      });
+      await saveStageStateRow(trx, doc.id, input.stageId, { exportJobId: row.id, status: 'in_progress' });
+      return { row, created: true };
+    });
+    this.#publish(result.row);
+    if (result.created) {
+      this.#events.emit('document', { documentId: input.documentId, kind: 'updated' } satisfies DocumentChange);
+      void this.#scheduler?.pump();
+    }
+    return { jobId: result.row.id, created: result.created };
+  }
+
+  /** Cancels a queued job at once; a running one is aborted by whichever process runs it. */
+  async cancelExport(jobId: string): Promise<JobSnapshot> {
+    const { row } = await this.jobs.requestCancel(jobId);
+    this.#publish(row);
+    if (row.status === 'running') this.#scheduler?.abortLocal(jobId);
+    return toSnapshot(row);
+  }
+
+  /** Starts a new job with the options of a job that failed or was cancelled. */
+  async retryExport(jobId: string): Promise<{ jobId: string; created: boolean }> {
+    const job = await this.jobs.get(jobId);
+    if (isActiveStatus(job.status) || job.status === 'completed') throw Errors.jobNotRetryable(jobId, job.status);
+    return this.startExport({ documentId: job.documentId, stageId: job.stageId, options: job.options });
+  }
+
+  getJob(jobId: string): Promise<JobSnapshot> {
+    return this.jobs.get(jobId);
+  }
+
+  listJobs(options?: ListJobsOptions): Promise<JobSnapshot[]> {
+    return this.jobs.list(options);
+  }
+
+  /** Every change of every job (at most ~10 per second per job). */
+  onDidChangeJob(listener: (job: JobSnapshot) => void): () => void {
+    this.#events.on('job', listener);
+    return () => this.#events.off('job', listener);
+  }
+
+  onDidChangeDocument(listener: (change: DocumentChange) => void): () => void {
+    this.#events.on('document', listener);
+    return () => this.#events.off('document', listener);
+  }
+
+  /** Background errors (a failed heartbeat, a runner bug); never thrown at the caller. */
+  onError(listener: (e: unknown) => void): () => void {
+    this.#events.on('error', listener);
+    return () => this.#events.off('error', listener);
+  }
+
+  /**
+   * The current snapshot first, then every later change of this job (the seed's onSnapshot).
+   * Changes older than what the listener already saw are dropped.
+   */
+  subscribe(jobId: string, listener: (job: JobSnapshot) => void, onError?: (e: unknown) => void): () => void {
+    let seen = 0;
+    let active = true;
+    const deliver = (job: JobSnapshot) => {
+      if (!active || job.id !== jobId || job.seq <= seen) return;
+      seen = job.seq;
+      listener(job);
+    };
+    this.#events.on('job', deliver);
+    this.jobs.get(jobId).then(deliver, (e) => {
+      if (active) onError?.(e);
+    });
+    return () => {
+      active = false;
+      this.#events.off('job', deliver);
+    };
+  }
+
+  /** Resolves with the final snapshots once every job has ended (completed, error or cancelled). */
+  async waitForJobs(jobIds: string[]): Promise<JobSnapshot[]> {
+    const pending = new Set(jobIds);
+    const finals = new Map<string, JobSnapshot>();
+    await new Promise<void>((resolve, reject) => {
+      const check = (job: JobSnapshot) => {
+        if (!pending.has(job.id) || isActiveStatus(job.status)) return;
+        pending.delete(job.id);
+        finals.set(job.id, job);
+        if (pending.size === 0) {
+          off();
+          resolve();
+        }
+      };
+      const off = this.onDidChangeJob(check);
+      Promise.all(jobIds.map((id) => this.jobs.get(id))).then((jobs) => jobs.forEach(check), (e) => {
+        off();
+        reject(e);
+      });
+    });
+    return Promise.all(jobIds.map((id) => this.jobs.get(id)));
+  }
+
+  /** Runs queued and interrupted jobs until none is left that this process can claim. */
+  async runUntilIdle(): Promise<void> {
+    if (!this.#scheduler) throw Errors.internal('This engine was opened without a job runner.');
+    this.#scheduler.start();
+    await this.#scheduler.recover();
+    await this.#scheduler.whenIdle();
+  }
+
+  /**
+   * Stops the scheduler (running jobs go back to the queue unless `drain`), the worker pool
+   * and the browser, then the database.
+   */
+  async close({ drain = false }: { drain?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    await this.#scheduler?.stop({ drain });
+    for (const t of this.#throttles.values()) t.dispose();
+    await this.#pipeline?.close();
+    if (this.#ownsPdf) await this.#pdf?.close();
+    await this.#store.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /** Jobs this process ran or recovered (requeued or ended), for reports such as `quire resume`. */
+  get jobsHandledHere(): string[] {
+    return [...this.#handledHere];
+  }
+
+  async #run(row: JobRow, token: string, signal: AbortSignal): Promise<void> {
+    this.#handledHere.add(row.id);
+    await runExportJob(
+      {
+        jobs: this.jobs,
+        docs: this.docs,
+        pipeline: await this.#pipelinePool(),
+        pdf: () => this.#pdfRenderer(),
+        workDir: path.join(this.dataDir, 'work'),
+        publish: (r) => this.#publish(r),
+        stepDelayMs: this.#options.stepDelayMs,
+      },
+      row,
+      token,
+      signal,
+    );
+  }
+
+  async #pipelinePool(): Promise<PipelineRunner> {
+    if (!this.#pipeline) {
+      const { createPipelinePool } = await import('./pipeline/pool.ts');
+      this.#pipeline = createPipelinePool({ maxThreads: this.#options.maxThreads, workerFile: this.#options.workerFile });
+    }
+    return this.#pipeline!;
+  }
+
+  #pdfRenderer(): PdfRenderer {
+    if (!this.#pdf) {
+      // Imported lazily so hosts that bring their own renderer never load playwright-core.
+      throw Errors.internal('PDF renderer not loaded');
+    }
+    return this.#pdf;
+  }
+
+  /** Loads the default renderer before a job needs it (kept out of the constructor: it is async). */
+  async ensurePdfRenderer(): Promise<void> {
+    if (this.#pdf) return;
+    const { ChromiumPdfRenderer } = await import('./pdf/chromium-pdf-renderer.ts');
+    this.#pdf = new ChromiumPdfRenderer();
+    this.#ownsPdf = true;
+  }
+
+  #publish(row: JobRow): void {
+    if ((this.#lastSeq.get(row.id) ?? 0) >= row.seq) return;
+    this.#lastSeq.set(row.id, row.seq);
+    const snapshot = toSnapshot(row);
+    let throttle = this.#throttles.get(row.id);
+    if (!throttle) {
+      throttle = new Throttle<JobSnapshot>(this.#options.eventIntervalMs ?? 100, (s) => this.#events.emit('job', s));
+      this.#throttles.set(row.id, throttle);
+    }
+    if (isActiveStatus(snapshot.status)) {
+      throttle.push(snapshot);
+    } else {
+      // A final state always reaches subscribers at once.
+      throttle.flush(snapshot);
+      throttle.dispose();
+      this.#throttles.delete(row.id);
+    }
+  }
+
+  /** Picks up job changes written by other processes on the same data folder. */
+  async #pollExternal(): Promise<void> {
+    if (this.#closed || this.#events.listenerCount('job') === 0) return;
+    const since = this.#lastPoll - 2_000;
+    this.#lastPoll = Date.now();
+    for (const row of await this.jobs.changedSince(since)) this.#publish(row);
+  }
+
+  async #waitUntil(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!(await cond())) {
+      if (Date.now() > end) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const store = await openDatabase(path.join(options.dataDir, 'quire.db'));
+  const engine = new Engine(store, options);
+  if (options.runJobs !== false) {
+    if (!options.pdfRenderer) await engine.ensurePdfRenderer();
+    engine.startJobs();
+  }
+  return engine;
+}

@@ -1,0 +1,112 @@
+/**
+ * Outputs reach their final path only whole: written to a temp file in the same folder,
+ * fsynced, renamed over the target, then the folder fsynced. Temp names carry the job id so
+ * a resumed or cancelled job can find and remove what a killed attempt left behind.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Errors } from '../api/errors.ts';
+
+const TEMP_SUFFIX = '.quire-tmp';
+
+export function tempPathFor(finalPath: string, jobId: string): string {
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${jobId}${TEMP_SUFFIX}`);
+}
+
+export function sha256Of(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Windows cannot open a directory for fsync; the rename is durable enough there.
+  if (process.platform === 'win32') return;
+  const fh = await fsp.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export async function writeFileAtomic(finalPath: string, data: Uint8Array | string, jobId: string): Promise<WrittenFile> {
+  const tmp = tempPathFor(finalPath, jobId);
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  try {
+    await fsp.mkdir(path.dirname(finalPath), { recursive: true });
+    const fh = await fsp.open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(buf);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, finalPath);
+    await fsyncDir(path.dirname(finalPath));
+  } catch (e) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw Errors.outputWriteFailed(finalPath, String(reason));
+  }
+  return { path: finalPath, bytes: buf.byteLength, sha256: sha256Of(buf) };
+}
+
+/** True when the file exists with exactly this size and hash (a checkpoint still holds). */
+export async function verifyFile(file: string, bytes: number, sha256: string): Promise<boolean> {
+  try {
+    const st = await fsp.stat(file);
+    if (!st.isFile() || st.size !== bytes) return false;
+    const data = await fsp.readFile(file);
+    return sha256Of(data) === sha256;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes every temp file a job left in these folders. Returns how many were removed. */
+export async function removeJobTempFiles(dirs: Iterable<string>, jobId: string): Promise<number> {
+  let removed = 0;
+  for (const dir of new Set(dirs)) {
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (name.startsWith('.') && name.endsWith(`.${jobId}${TEMP_SUFFIX}`)) {
+        await fsp.rm(path.join(dir, name), { force: true });
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
+
+/**
+ * Checks up front that a folder can take our outputs: creates it if missing, then writes
+ * and removes a probe file. Throws OUTPUT_NOT_WRITABLE with the reason.
+ */
+export function assertWritableDir(dir: string): void {
+  try {
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+      throw Errors.outputNotWritable(dir, 'it is a file, not a folder');
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.quire-write-probe-${process.pid}-${Date.now()}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe, { force: true });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'OUTPUT_NOT_WRITABLE') throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? (e as Error).message);
+    throw Errors.outputNotWritable(dir, reason);
+  }
+}

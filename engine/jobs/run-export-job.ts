@@ -1,0 +1,199 @@
+/**
+ * One attempt at one export job: load → prepare (export HTML, worker) → html → md (worker)
+ * → pdf (main thread) → completed. Each finished step is checkpointed with its artifact's
+ * size and hash; a later attempt skips every step whose artifact still verifies, so a crash
+ * costs at most the step that was running.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Errors, isQuireError, toJobError } from '../api/errors.ts';
+import type { DocumentMeta, ExportFormat, JobOutput } from '../api/types.ts';
+import type { PdfRenderer } from '../pdf/pdf-renderer.ts';
+import type { ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
+import type { DocumentStore } from '../store/document-store.ts';
+import { toSnapshot, type Checkpoint, type JobRow, type JobStore } from '../store/job-store.ts';
+import { removeJobTempFiles, verifyFile, writeFileAtomic } from './atomic-files.ts';
+import { progressOf, stepsFor, type RunStep } from './progress.ts';
+
+/** What the runner needs of the worker pool (engine/pipeline/pool.ts provides it). */
+export interface PipelineRunner {
+  exportHtml(input: ExportHtmlInput, signal?: AbortSignal): Promise<ExportHtmlResult>;
+  markdown(html: string, signal?: AbortSignal): Promise<string>;
+}
+
+export interface RunContext {
+  jobs: JobStore;
+  docs: DocumentStore;
+  pipeline: PipelineRunner;
+  pdf: () => PdfRenderer;
+  /** Folder for intermediate artifacts: <workDir>/<jobId>/. */
+  workDir: string;
+  /** Every row a write returns goes here (events). */
+  publish: (row: JobRow) => void;
+  /** Test hook: pause this long at the start of each step, so a crash test can land in it. */
+  stepDelayMs?: number;
+}
+
+/** Abort reason used when the host shuts down (as opposed to a user's cancel). */
+export const SHUTDOWN = 'quire:shutdown';
+
+const EXT: Record<ExportFormat, string> = { pdf: 'pdf', html: 'html', md: 'md' };
+
+export function outputPathsFor(outDir: string, base: string): Record<ExportFormat, string> {
+  return {
+    pdf: path.join(outDir, `${base}.${EXT.pdf}`),
+    html: path.join(outDir, `${base}.${EXT.html}`),
+    md: path.join(outDir, `${base}.${EXT.md}`),
+  };
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(Errors.jobCancelled());
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(Errors.jobCancelled());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function metaFrom(data: Record<string, unknown> | undefined): DocumentMeta {
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+  return { author: str(data?.author), date: str(data?.date), subtitle: str(data?.subtitle) };
+}
+
+/**
+ * Runs the job to a final state (completed, error or cancelled), unless its claim is lost,
+ * in which case it stops without writing: the new owner finishes it.
+ */
+export async function runExportJob(ctx: RunContext, claimed: JobRow, token: string, signal: AbortSignal): Promise<void> {
+  const { jobs } = ctx;
+  const job = toSnapshot(claimed);
+  const outDir = job.options.outDir!;
+  const finalPaths = outputPathsFor(outDir, claimed.output_base);
+  const jobWork = path.join(ctx.workDir, job.id);
+  const preparedPath = path.join(jobWork, 'export.html');
+  const steps = stepsFor(job.options.formats);
+  const done = new Set<RunStep>();
+  const checkpoints = new Map<string, Checkpoint>();
+
+  const write = async (patch: Parameters<JobStore['update']>[2]) => ctx.publish(await jobs.update(job.id, token, patch));
+
+  const outputsSoFar = (): JobOutput[] =>
+    job.options.formats
+      .filter((f) => done.has(f))
+      .map((f) => {
+        const cp = checkpoints.get(f)!;
+        return { format: f, path: cp.artifactPath, bytes: cp.bytes, sha256: cp.sha256, ...(cp.pages ? { pages: cp.pages } : {}) };
+      });
+
+  try {
+    // What a killed attempt left half-written never survives into this one.
+    await removeJobTempFiles([outDir, jobWork], job.id);
+    for (const cp of await jobs.getCheckpoints(job.id)) {
+      if (steps.includes(cp.step as RunStep) && (await verifyFile(cp.artifactPath, cp.bytes, cp.sha256))) {
+        done.add(cp.step as RunStep);
+        checkpoints.set(cp.step, cp);
+      } else {
+        await jobs.deleteCheckpoint(job.id, cp.step);
+      }
+    }
+    const resumed = done.size > 0;
+    await write({
+      progress: progressOf(steps, done),
+      message: resumed ? `Resuming after ${[...done].join(', ')}` : 'Loading document',
+    });
+
+    const doc = await ctx.docs.get(job.documentId);
+    const states = await ctx.docs.getStageStates(doc.id);
+    const details = states.find((s) => s.stageId === 'details');
+    let exportHtml: string | undefined;
+    const html = async () => (exportHtml ??= await fsp.readFile(preparedPath, 'utf8'));
+
+    const checkpoint = async (step: RunStep, file: { path: string; bytes: number; sha256: string }, pages: number | null = null) => {
+      const cp: Checkpoint = { step, artifactPath: file.path, bytes: file.bytes, sha256: file.sha256, pages, attempt: claimed.attempt };
+      await jobs.putCheckpoint(job.id, token, cp);
+      checkpoints.set(step, cp);
+      done.add(step);
+      await write({ progress: progressOf(steps, done), outputs: outputsSoFar() });
+    };
+
+    for (const step of steps) {
+      if (done.has(step)) continue;
+      if (signal.aborted) throw Errors.jobCancelled();
+      const name = (f: ExportFormat) => path.basename(finalPaths[f]);
+      const startMessage: Record<RunStep, string> = {
+        prepare: 'Preparing document',
+        html: `Writing ${name('html')}`,
+        md: 'Converting to Markdown',
+        pdf: 'Rendering PDF',
+      };
+      await write({ step, message: startMessage[step], progress: progressOf(steps, done, step, 0) });
+      if (ctx.stepDelayMs) await abortableDelay(ctx.stepDelayMs, signal);
+
+      switch (step) {
+        case 'prepare': {
+          const title = typeof details?.data.title === 'string' && details.data.title.trim() ? details.data.title.trim() : doc.title;
+          const result = await ctx.pipeline.exportHtml(
+            { title, source: doc.source, format: doc.format, baseDir: doc.baseDir, meta: metaFrom(details?.data) },
+            signal,
+          );
+          exportHtml = result.html;
+          await fsp.mkdir(jobWork, { recursive: true });
+          await checkpoint('prepare', await writeFileAtomic(preparedPath, result.html, job.id));
+          break;
+        }
+        case 'html': {
+          await checkpoint('html', await writeFileAtomic(finalPaths.html, await html(), job.id));
+          break;
+        }
+        case 'md': {
+          const md = await ctx.pipeline.markdown(await html(), signal);
+          await write({ message: `Writing ${name('md')}`, progress: progressOf(steps, done, 'md', 0.9) });
+          await checkpoint('md', await writeFileAtomic(finalPaths.md, md, job.id));
+          break;
+        }
+        case 'pdf': {
+          const source = await html();
+          await write({ progress: progressOf(steps, done, 'pdf', 0.1) });
+          const rendered = await ctx.pdf().render({ html: source, title: doc.title, options: job.options.pdf, signal });
+          if (signal.aborted) throw Errors.jobCancelled();
+          await write({ message: `Writing ${name('pdf')}`, progress: progressOf(steps, done, 'pdf', 0.95) });
+          await checkpoint('pdf', await writeFileAtomic(finalPaths.pdf, rendered.pdf, job.id), rendered.pages);
+          break;
+        }
+      }
+    }
+
+    const outputs = outputsSoFar();
+    const summary = outputs.map((o) => path.basename(o.path)).join(', ');
+    // The intermediate HTML goes before the final write: every output is already checkpointed.
+    await fsp.rm(jobWork, { recursive: true, force: true });
+    ctx.publish(await jobs.finish(job.id, token, { status: 'completed', outputs, message: `Exported ${summary}` }));
+  } catch (e) {
+    if (isQuireError(e) && e.code === 'CLAIM_LOST') return; // someone else owns it now
+    await removeJobTempFiles([outDir, jobWork], job.id).catch(() => 0);
+    if (signal.aborted && signal.reason === SHUTDOWN) {
+      // The app is quitting: hand the job back to the queue; the next start resumes it.
+      await jobs.release(job.id, token).then(ctx.publish, () => undefined);
+      return;
+    }
+    const cancelled = signal.aborted || (isQuireError(e) && e.code === 'JOB_CANCELLED');
+    try {
+      if (cancelled) {
+        await fsp.rm(jobWork, { recursive: true, force: true });
+        ctx.publish(await jobs.finish(job.id, token, { status: 'cancelled', outputs: outputsSoFar(), message: 'Cancelled' }));
+      } else {
+        const error = toJobError(e);
+        ctx.publish(await jobs.finish(job.id, token, { status: 'error', outputs: outputsSoFar(), error, message: error.message }));
+      }
+    } catch (finishError) {
+      if (!(isQuireError(finishError) && finishError.code === 'CLAIM_LOST')) throw finishError;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Reading a document from disk for import, with a specific error for each way a file can be
+ * wrong. Nothing is written anywhere until every check has passed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Errors } from '../api/errors.ts';
+import type { SourceFormat } from '../api/types.ts';
+
+/** Larger documents render to thousands of PDF pages; refuse them clearly instead of hanging. */
+export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+
+const MD_EXT = new Set(['.md', '.markdown', '.mdown', '.mkd', '.txt']);
+const HTML_EXT = new Set(['.html', '.htm', '.xhtml']);
+
+export interface ImportedFile {
+  path: string;
+  title: string;
+  source: string;
+  format: SourceFormat;
+  baseDir: string;
+  /** The file's name without extension, used for output names. */
+  baseName: string;
+}
+
+/** Offset of the first byte that breaks UTF-8, or -1. TextDecoder validates; this only locates. */
+function firstInvalidUtf8Offset(buf: Uint8Array): number {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return -1;
+  } catch {
+    // fall through to find where
+  }
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = buf[i + k];
+      const [min, max] = k === 1 ? [lo, hi] : [0x80, 0xbf];
+      if (c === undefined || c < min || c > max) return i;
+    }
+    i += need + 1;
+  }
+  return 0;
+}
+
+export function titleFrom(source: string, format: SourceFormat, fallback: string): string {
+  if (format === 'html') {
+    const m = /<title[^>]*>([^<]*)<\/title>/i.exec(source) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(source);
+    const t = m?.[1]?.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+    return t || fallback;
+  }
+  const m = /^\s{0,3}#\s+(.+?)\s*#*\s*$/m.exec(source);
+  const t = m?.[1]?.replace(/[*_`]/g, '').trim();
+  return t || fallback;
+}
+
+export function formatFromName(name: string): SourceFormat | undefined {
+  const ext = path.extname(name).toLowerCase();
+  return MD_EXT.has(ext) ? 'md' : HTML_EXT.has(ext) ? 'html' : undefined;
+}
+
+/** The checks of readDocumentFile for text that arrives without a file (drag and drop in the UI). */
+export function documentFromText(fileName: string, content: string, maxBytes = MAX_DOCUMENT_BYTES): Omit<ImportedFile, 'path' | 'baseDir'> {
+  const format = formatFromName(fileName);
+  const bytes = Buffer.byteLength(content, 'utf8');
+  if (bytes > maxBytes) throw Errors.fileTooLarge(fileName, bytes, maxBytes);
+  if (content.includes('\u0000')) throw Errors.fileBinary(fileName);
+  if (content.includes('\ufffd\ufffd\ufffd')) throw Errors.fileNotUtf8(fileName, content.indexOf('\ufffd'));
+  if (!format) throw Errors.unsupportedFileType(fileName);
+  const source = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
+  if (source.trim() === '') throw Errors.fileEmpty(fileName);
+  const baseName = path.basename(fileName, path.extname(fileName));
+  return { title: titleFrom(source, format, baseName), source, format, baseName };
+}
+
+/** Validates and reads one file. Throws a QuireError that names the file and the problem. */
+export function readDocumentFile(file: string, maxBytes = MAX_DOCUMENT_BYTES): ImportedFile {
+  const abs = path.resolve(file);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw Errors.fileNotFound(file);
+    throw Errors.fileUnreadable(file, code ?? 'unknown error');
+  }
+  if (st.isDirectory()) throw Errors.fileIsDirectory(file);
+  if (!st.isFile()) throw Errors.fileUnreadable(file, 'not a regular file');
+  const format = formatFromName(abs);
+  if (st.size > maxBytes) throw Errors.fileTooLarge(file, st.size, maxBytes);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw Errors.fileUnreadable(file, code === 'EACCES' ? 'permission denied' : (code ?? 'unknown error'));
+  }
+  if (buf.byteLength === 0) throw Errors.fileEmpty(file);
+  if (buf.includes(0)) throw Errors.fileBinary(file);
+  const bad = firstInvalidUtf8Offset(buf);
+  if (bad >= 0) throw Errors.fileNotUtf8(file, bad);
+  if (!format) throw Errors.unsupportedFileType(file);
+  let source = buf.toString('utf8');
+  if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
+  if (source.trim() === '') throw Errors.fileEmpty(file);
+  const baseName = path.basename(abs, path.extname(abs));
+  return { path: abs, title: titleFrom(source, format, baseName), source, format, baseDir: path.dirname(abs), baseName };
+}

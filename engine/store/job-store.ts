@@ -1,0 +1,434 @@
+/**
+ * The jobs table is the queue. Every state change bumps `seq`; every write by a runner is
+ * guarded by its claim token, so a runner whose claim was taken over cannot write a final
+ * state (the update matches no row and throws CLAIM_LOST).
+ *
+ * @example
+ * const jobs = new JobStore(store.db);
+ * const claim = await jobs.claimNext(owner);           // BEGIN IMMEDIATE inside
+ * if (claim) await jobs.update(claim.job.id, claim.token, { progress: 40, step: 'pdf' });
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { Errors } from '../api/errors.ts';
+import type { ExportOptions, JobError, JobOutput, JobSnapshot, JobStatus, JobStep } from '../api/types.ts';
+import { immediate } from './db.ts';
+import type { Database, JobsTable } from './schema.ts';
+
+export interface Owner {
+  id: string;
+  host: string;
+  pid: number;
+}
+
+export interface Checkpoint {
+  step: string;
+  artifactPath: string;
+  bytes: number;
+  sha256: string;
+  pages: number | null;
+  attempt: number;
+}
+
+export interface NewJob {
+  documentId: string;
+  stageId: string;
+  options: ExportOptions;
+  outputBase: string;
+  docRevision: number;
+  dedupeKey: string;
+  createdBy: string;
+  maxAttempts: number;
+}
+
+export interface JobPatch {
+  progress?: number;
+  step?: JobStep;
+  message?: string;
+  outputs?: JobOutput[];
+}
+
+export type JobRow = Selectable<JobsTable>;
+
+export function toSnapshot(row: JobRow): JobSnapshot {
+  return {
+    id: row.id,
+    documentId: row.document_id,
+    stageId: row.stage_id,
+    status: row.status,
+    progress: row.progress,
+    step: row.step as JobStep,
+    message: row.message,
+    attempt: row.attempt,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    options: JSON.parse(row.options) as ExportOptions,
+    outputs: JSON.parse(row.outputs) as JobOutput[],
+    seq: row.seq,
+  };
+}
+
+export interface ListJobsOptions {
+  documentId?: string;
+  statuses?: JobStatus[];
+  limit?: number;
+}
+
+export class JobStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** Inserts a queued job; call inside `immediate()` together with the stage-state write. */
+  static async insert(trx: Kysely<Database>, job: NewJob): Promise<JobRow> {
+    const now = Date.now();
+    const row: JobRow = {
+      id: randomUUID(),
+      document_id: job.documentId,
+      stage_id: job.stageId,
+      status: 'queued',
+      progress: 0,
+      step: 'queued',
+      message: 'Waiting to start',
+      attempt: 0,
+      max_attempts: job.maxAttempts,
+      claim_token: null,
+      owner_id: null,
+      owner_host: null,
+      owner_pid: null,
+      heartbeat_at: null,
+      cancel_requested: 0,
+      created_by: job.createdBy,
+      created_at: now,
+      updated_at: now,
+      started_at: null,
+      finished_at: null,
+      error_code: null,
+      error_message: null,
+      options: JSON.stringify(job.options),
+      outputs: '[]',
+      output_base: job.outputBase,
+      doc_revision: job.docRevision,
+      dedupe_key: job.dedupeKey,
+      seq: 1,
+    };
+    await trx.insertInto('jobs').values(row).execute();
+    return row;
+  }
+
+  static async findActiveByDedupeKey(trx: Kysely<Database>, dedupeKey: string): Promise<JobRow | undefined> {
+    return trx
+      .selectFrom('jobs')
+      .selectAll()
+      .where('dedupe_key', '=', dedupeKey)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+  }
+
+  async getRow(id: string): Promise<JobRow> {
+    const row = await this.#db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw Errors.jobNotFound(id);
+    return row;
+  }
+
+  async get(id: string): Promise<JobSnapshot> {
+    return toSnapshot(await this.getRow(id));
+  }
+
+  async list(options: ListJobsOptions = {}): Promise<JobSnapshot[]> {
+    let q = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy('id');
+    if (options.documentId) q = q.where('document_id', '=', options.documentId);
+    if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
+    if (options.limit) q = q.limit(options.limit);
+    return (await q.execute()).map(toSnapshot);
+  }
+
+  /** Jobs whose row changed since `since` (ms); used to pick up changes made by other processes. */
+  async changedSince(since: number): Promise<JobRow[]> {
+    return this.#db.selectFrom('jobs').selectAll().where('updated_at', '>=', since).execute();
+  }
+
+  async countByStatus(statuses: JobStatus[]): Promise<number> {
+    const row = await this.#db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', statuses)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Atomically takes the oldest queued job: status running, attempt+1, a fresh claim token. */
+  async claimNext(owner: Owner): Promise<{ row: JobRow; token: string } | null> {
+    return immediate(this.#db, async (trx) => {
+      const next = await trx
+        .selectFrom('jobs')
+        .select(['id'])
+        .where('status', '=', 'queued')
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) return null;
+      const token = randomUUID();
+      const now = Date.now();
+      await trx
+        .updateTable('jobs')
+        .set({
+          status: 'running',
+          attempt: sql`attempt + 1`,
+          claim_token: token,
+          owner_id: owner.id,
+          owner_host: owner.host,
+          owner_pid: owner.pid,
+          heartbeat_at: now,
+          started_at: sql`coalesce(started_at, ${now})`,
+          message: 'Starting',
+          updated_at: now,
+          seq: sql`seq + 1`,
+        })
+        .where('id', '=', next.id)
+        .where('status', '=', 'queued')
+        .execute();
+      const row = await trx.selectFrom('jobs').selectAll().where('id', '=', next.id).executeTakeFirstOrThrow();
+      return { row, token };
+    });
+  }
+
+  /** A runner's progress write. Progress only goes up (MAX in SQL, so even a resume cannot lower it). */
+  async update(id: string, token: string, patch: JobPatch): Promise<JobRow> {
+    const now = Date.now();
+    const result = await this.#db
+      .updateTable('jobs')
+      .set({
+        ...(patch.progress !== undefined ? { progress: sql`max(progress, ${Math.min(100, Math.floor(patch.progress))})` } : {}),
+        ...(patch.step !== undefined ? { step: patch.step } : {}),
+        ...(patch.message !== undefined ? { message: patch.message } : {}),
+        ...(patch.outputs !== undefined ? { outputs: JSON.stringify(patch.outputs) } : {}),
+        heartbeat_at: now,
+        updated_at: now,
+        seq: sql`seq + 1`,
+      })
+      .where('id', '=', id)
+      .where('claim_token', '=', token)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
+    return this.getRow(id);
+  }
+
+  /** The final write of a run; refused (CLAIM_LOST) when the claim is no longer ours. */
+  async finish(
+    id: string,
+    token: string,
+    final: { status: 'completed' | 'error' | 'cancelled'; outputs?: JobOutput[]; error?: JobError | null; message: string },
+  ): Promise<JobRow> {
+    const now = Date.now();
+    const result = await this.#db
+      .updateTable('jobs')
+      .set({
+        status: final.status,
+        ...(final.status === 'completed' ? { progress: 100, step: 'done' } : {}),
+        message: final.message,
+        ...(final.outputs ? { outputs: JSON.stringify(final.outputs) } : {}),
+        error_code: final.error?.code ?? null,
+        error_message: final.error?.message ?? null,
+        claim_token: null,
+        heartbeat_at: null,
+        finished_at: now,
+        updated_at: now,
+        seq: sql`seq + 1`,
+      })
+      .where('id', '=', id)
+      .where('claim_token', '=', token)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
+    return this.getRow(id);
+  }
+
+  /** Gives a running job back to the queue (the host is shutting down); the next start resumes it. */
+  async release(id: string, token: string): Promise<JobRow> {
+    const now = Date.now();
+    const result = await this.#db
+      .updateTable('jobs')
+      .set({
+        status: 'queued',
+        message: 'Paused; resumes when Quire starts again',
+        claim_token: null,
+        owner_id: null,
+        owner_host: null,
+        owner_pid: null,
+        heartbeat_at: null,
+        updated_at: now,
+        seq: sql`seq + 1`,
+      })
+      .where('id', '=', id)
+      .where('claim_token', '=', token)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
+    return this.getRow(id);
+  }
+
+  /**
+   * Keeps our running jobs' leases fresh; returns the ids of ours whose cancel was
+   * requested (possibly by another process).
+   */
+  async heartbeat(ownerId: string): Promise<string[]> {
+    const now = Date.now();
+    await this.#db
+      .updateTable('jobs')
+      .set({ heartbeat_at: now })
+      .where('owner_id', '=', ownerId)
+      .where('status', '=', 'running')
+      .execute();
+    const rows = await this.#db
+      .selectFrom('jobs')
+      .select('id')
+      .where('owner_id', '=', ownerId)
+      .where('status', '=', 'running')
+      .where('cancel_requested', '=', 1)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Cancel: a queued job ends at once; a running one is flagged and its runner (in this or
+   * another process) aborts it. Returns the status after the call.
+   */
+  async requestCancel(id: string): Promise<{ status: JobStatus; row: JobRow }> {
+    return immediate(this.#db, async (trx) => {
+      const row = await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw Errors.jobNotFound(id);
+      const now = Date.now();
+      if (row.status === 'queued') {
+        await trx
+          .updateTable('jobs')
+          .set({
+            status: 'cancelled',
+            message: 'Cancelled',
+            error_code: null,
+            error_message: null,
+            finished_at: now,
+            updated_at: now,
+            seq: sql`seq + 1`,
+          })
+          .where('id', '=', id)
+          .execute();
+      } else if (row.status === 'running' && row.cancel_requested === 0) {
+        await trx
+          .updateTable('jobs')
+          .set({ cancel_requested: 1, message: 'Cancelling…', updated_at: now, seq: sql`seq + 1` })
+          .where('id', '=', id)
+          .execute();
+      }
+      const after = await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return { status: after.status, row: after };
+    });
+  }
+
+  /**
+   * Jobs left running by a runner that is gone go back to the queue (or end in error once
+   * they have used all their attempts, or cancelled if a cancel was pending).
+   */
+  async recoverStale(isGone: (row: JobRow) => boolean): Promise<JobRow[]> {
+    return immediate(this.#db, async (trx) => {
+      const running = await trx.selectFrom('jobs').selectAll().where('status', '=', 'running').execute();
+      const changed: JobRow[] = [];
+      const now = Date.now();
+      for (const row of running) {
+        if (!isGone(row)) continue;
+        const base = {
+          claim_token: null,
+          owner_id: null,
+          owner_host: null,
+          owner_pid: null,
+          heartbeat_at: null,
+          updated_at: now,
+          seq: sql<number>`seq + 1`,
+        };
+        if (row.cancel_requested) {
+          await trx
+            .updateTable('jobs')
+            .set({ ...base, status: 'cancelled', message: 'Cancelled', finished_at: now })
+            .where('id', '=', row.id)
+            .execute();
+        } else if (row.attempt >= row.max_attempts) {
+          const err = Errors.jobInterrupted(row.attempt);
+          await trx
+            .updateTable('jobs')
+            .set({ ...base, status: 'error', error_code: err.code, error_message: err.message, message: err.message, finished_at: now })
+            .where('id', '=', row.id)
+            .execute();
+        } else {
+          await trx
+            .updateTable('jobs')
+            .set({ ...base, status: 'queued', message: 'Interrupted; resuming' })
+            .where('id', '=', row.id)
+            .execute();
+        }
+        changed.push(await trx.selectFrom('jobs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
+      }
+      return changed;
+    });
+  }
+
+  async getCheckpoints(jobId: string): Promise<Checkpoint[]> {
+    const rows = await this.#db.selectFrom('job_checkpoints').selectAll().where('job_id', '=', jobId).execute();
+    return rows.map((r) => ({
+      step: r.step,
+      artifactPath: r.artifact_path,
+      bytes: r.bytes,
+      sha256: r.sha256,
+      pages: r.pages,
+      attempt: r.attempt,
+    }));
+  }
+
+  /** Records a finished step; guarded by the claim token like every runner write. */
+  async putCheckpoint(jobId: string, token: string, cp: Checkpoint): Promise<void> {
+    await immediate(this.#db, async (trx) => {
+      const row = await trx
+        .selectFrom('jobs')
+        .select('id')
+        .where('id', '=', jobId)
+        .where('claim_token', '=', token)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (!row) throw Errors.claimLost(jobId);
+      await trx
+        .insertInto('job_checkpoints')
+        .values({
+          job_id: jobId,
+          step: cp.step,
+          artifact_path: cp.artifactPath,
+          bytes: cp.bytes,
+          sha256: cp.sha256,
+          pages: cp.pages,
+          attempt: cp.attempt,
+          created_at: Date.now(),
+        })
+        .onConflict((oc) =>
+          oc.columns(['job_id', 'step']).doUpdateSet({
+            artifact_path: cp.artifactPath,
+            bytes: cp.bytes,
+            sha256: cp.sha256,
+            pages: cp.pages,
+            attempt: cp.attempt,
+            created_at: Date.now(),
+          }),
+        )
+        .execute();
+    });
+  }
+
+  async deleteCheckpoint(jobId: string, step: string): Promise<void> {
+    await this.#db.deleteFrom('job_checkpoints').where('job_id', '=', jobId).where('step', '=', step).execute();
+  }
+}

@@ -1,0 +1,80 @@
+/** Kysely table types: what the SQLite files hold (JSON columns are TEXT). */
+import type { Generated } from 'kysely';
+
+export interface DocumentsTable {
+  id: string;
+  title: string;
+  source: string;
+  format: 'md' | 'html';
+  base_dir: string | null;
+  workflow_id: string;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface StageStatesTable {
+  document_id: string;
+  stage_id: string;
+  status: 'pending' | 'in_progress' | 'done';
+  data: string;
+  export_job_id: string | null;
+  updated_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  document_id: string;
+  stage_id: string;
+  status: 'queued' | 'running' | 'completed' | 'error' | 'cancelled';
+  progress: number;
+  step: string;
+  message: string;
+  attempt: number;
+  max_attempts: number;
+  claim_token: string | null;
+  owner_id: string | null;
+  owner_host: string | null;
+  owner_pid: number | null;
+  heartbeat_at: number | null;
+  cancel_requested: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  options: string;
+  outputs: string;
+  output_base: string;
+  doc_revision: number;
+  dedupe_key: string;
+  seq: number;
+}
+
+export interface JobCheckpointsTable {
+  job_id: string;
+  step: string;
+  artifact_path: string;
+  bytes: number;
+  sha256: string;
+  pages: number | null;
+  attempt: number;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  documents: DocumentsTable;
+  stage_states: StageStatesTable;
+  jobs: JobsTable;
+  job_checkpoints: JobCheckpointsTable;
+}
+
+// Generated is re-exported so migrations can type auto columns if they ever need to.
+export type { Generated };

@@ -1,0 +1,186 @@
+/**
+ * bin/quire as a user runs it: real child processes, real files, real data folders.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CORPUS, pdfinfo, pdftotext, rmrf, runQuire, tempDir } from './helpers.ts';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(rmrf));
+
+function workspace() {
+  const dir = tempDir('quire-cli-');
+  dirs.push(dir);
+  const data = path.join(dir, 'data');
+  const out = path.join(dir, 'out');
+  return { dir, data, out };
+}
+
+function parseJsonLines(s: string): any[] {
+  return s
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((l) => JSON.parse(l));
+}
+
+describe('quire export', () => {
+  it('exports several files, prints one JSON line per job and lists them in `quire jobs`', async () => {
+    const { dir, data, out } = workspace();
+    const a = path.join(dir, 'alpha.md');
+    const b = path.join(dir, 'beta.html');
+    fs.writeFileSync(a, '# Alpha\n\nFirst document.\n\n## Section A\n');
+    fs.writeFileSync(b, '<!doctype html><title>Beta page</title><h1>Beta</h1><p>Second <b>document</b>.</p><script>alert(1)</script>');
+    const r = await runQuire(['export', a, b, '--format', 'pdf,md', '--out', out, '--data-dir', data, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = parseJsonLines(r.stdout);
+    expect(lines).toHaveLength(2);
+    for (const l of lines) {
+      expect(l).toMatchObject({ status: 'completed' });
+      expect(Object.keys(l).sort()).toEqual(['documentId', 'jobId', 'outputs', 'status']);
+      expect(l.outputs.map((o: any) => o.format)).toEqual(['pdf', 'md']);
+      const p = l.outputs[0];
+      expect(p.pages).toBeGreaterThan(0);
+      expect(Number(pdfinfo(p.path).Pages)).toBe(p.pages);
+    }
+    expect(fs.readdirSync(out).sort()).toEqual(['alpha.md', 'alpha.pdf', 'beta.md', 'beta.pdf']);
+    expect(pdftotext(path.join(out, 'beta.pdf'))).toContain('Second document');
+    expect(fs.readFileSync(path.join(out, 'beta.md'), 'utf8')).not.toContain('alert');
+
+    const jobs = await runQuire(['jobs', '--json', '--data-dir', data]);
+    expect(jobs.code).toBe(0);
+    const listed = parseJsonLines(jobs.stdout);
+    expect(listed.map((j) => j.jobId).sort()).toEqual(lines.map((l) => l.jobId).sort());
+    for (const j of listed) expect(j).toMatchObject({ status: 'completed', progress: 100, step: 'done', attempt: 1 });
+    const human = await runQuire(['jobs', '--data-dir', data]);
+    expect(human.stdout).toMatch(/completed\s+100%\s+attempt 1/);
+  });
+
+  it('watch streams a finished job and exits 0; unknown job ids get a clear error', async () => {
+    const { dir, data, out } = workspace();
+    const f = path.join(dir, 'w.md');
+    fs.writeFileSync(f, '# W\n');
+    const r = await runQuire(['export', f, '--format', 'html', '--out', out, '--data-dir', data, '--json']);
+    const { jobId } = parseJsonLines(r.stdout)[0];
+    const w = await runQuire(['watch', jobId, '--data-dir', data]);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toMatch(/100%\s+completed/);
+    const missing = await runQuire(['watch', 'no-such-job', '--data-dir', data]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Job no-such-job does not exist/);
+    const cancelDone = await runQuire(['cancel', 'no-such-job', '--data-dir', data]);
+    expect(cancelDone.code).toBe(1);
+    expect(cancelDone.stderr).toMatch(/does not exist/);
+  });
+});
+
+describe('bad input: a message naming the file and the problem, non-zero exit, nothing written', () => {
+  async function expectRefused(args: (ws: ReturnType<typeof workspace>) => string[], message: RegExp) {
+    const ws = workspace();
+    const r = await runQuire(args(ws), { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(r.stdout).toBe('');
+    // Nothing partial: no outputs, and no job or document recorded.
+    expect(fs.existsSync(ws.out) ? fs.readdirSync(ws.out) : []).toEqual([]);
+    expect(fs.existsSync(path.join(ws.data, 'quire.db'))).toBe(false);
+    return { ws, r };
+  }
+
+  it('missing file', async () => {
+    await expectRefused(({ dir, out, data }) => ['export', path.join(dir, 'nope.md'), '--out', out, '--data-dir', data], /nope\.md: no such file/);
+  });
+
+  it('a folder', async () => {
+    await expectRefused(({ dir, out, data }) => ['export', dir, '--out', out, '--data-dir', data], /is a folder, not a document/);
+  });
+
+  it('a binary file', async () => {
+    await expectRefused(({ dir, out, data }) => {
+      fs.writeFileSync(path.join(dir, 'pic.md'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+      return ['export', path.join(dir, 'pic.md'), '--out', out, '--data-dir', data];
+    }, /pic\.md: looks like a binary file/);
+  });
+
+  it('invalid UTF-8', async () => {
+    await expectRefused(({ dir, out, data }) => {
+      fs.writeFileSync(path.join(dir, 'latin1.md'), Buffer.concat([Buffer.from('# Caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]));
+      return ['export', path.join(dir, 'latin1.md'), '--out', out, '--data-dir', data];
+    }, /latin1\.md: is not valid UTF-8 \(first bad byte at offset 5\)/);
+  });
+
+  it('an empty file (and one of only whitespace)', async () => {
+    await expectRefused(({ dir, out, data }) => {
+      fs.writeFileSync(path.join(dir, 'empty.md'), '');
+      return ['export', path.join(dir, 'empty.md'), '--out', out, '--data-dir', data];
+    }, /empty\.md: is empty/);
+    await expectRefused(({ dir, out, data }) => {
+      fs.writeFileSync(path.join(dir, 'blank.md'), ' \n\n\t\n');
+      return ['export', path.join(dir, 'blank.md'), '--out', out, '--data-dir', data];
+    }, /blank\.md: is empty/);
+  });
+
+  it('a 20 MB file fails fast and clearly', async () => {
+    const t0 = Date.now();
+    await expectRefused(({ dir, out, data }) => {
+      const para = '## Heading\n\nSome text that repeats to make a very large document. '.repeat(20) + '\n\n';
+      fs.writeFileSync(path.join(dir, 'huge.md'), para.repeat(Math.ceil((20 * 1024 * 1024) / para.length)));
+      return ['export', path.join(dir, 'huge.md'), '--out', out, '--data-dir', data];
+    }, /huge\.md: is 20\.0 MB; Quire exports documents up to 10\.0 MB/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('an unwritable --out (a file where the folder should be)', async () => {
+    await expectRefused(({ dir, data }) => {
+      fs.writeFileSync(path.join(dir, 'ok.md'), '# OK\n');
+      fs.writeFileSync(path.join(dir, 'blocker'), 'I am a file');
+      return ['export', path.join(dir, 'ok.md'), '--out', path.join(dir, 'blocker', 'sub'), '--data-dir', data];
+    }, /Cannot write to the output folder .*blocker/);
+  });
+
+  it('an unknown format', async () => {
+    const { r } = await expectRefused(({ dir, out, data }) => {
+      fs.writeFileSync(path.join(dir, 'ok.md'), '# OK\n');
+      return ['export', path.join(dir, 'ok.md'), '--format', 'pdf,docx', '--out', out, '--data-dir', data];
+    }, /Unknown export format "docx"\. Use one or more of: pdf, html, md\./);
+    expect(r.code).toBe(2);
+  });
+
+  it('one bad file among good ones: nothing is exported at all', async () => {
+    await expectRefused(({ dir, out, data }) => {
+      fs.writeFileSync(path.join(dir, 'good.md'), '# Good\n');
+      return ['export', path.join(dir, 'good.md'), path.join(dir, 'missing.md'), '--out', out, '--data-dir', data];
+    }, /missing\.md: no such file[\s\S]*nothing was exported/);
+  });
+
+  it('an unsupported file type', async () => {
+    await expectRefused(({ dir, out, data }) => {
+      fs.writeFileSync(path.join(dir, 'notes.docx.txt.csv'), 'a,b\n1,2\n');
+      return ['export', path.join(dir, 'notes.docx.txt.csv'), '--out', out, '--data-dir', data];
+    }, /notes\.docx\.txt\.csv: unsupported file type/);
+  });
+
+  it('usage errors exit 2 with help', async () => {
+    const r = await runQuire(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "frobnicate"[\s\S]*Usage: quire/);
+    const noFiles = await runQuire(['export']);
+    expect(noFiles.code).toBe(2);
+    expect(noFiles.stderr).toMatch(/export needs at least one file/);
+  });
+});
+
+describe('the corpus', () => {
+  it('exports the CJK translation of the system-design-primer with its text intact', async () => {
+    const { data, out } = workspace();
+    const file = path.join(CORPUS, 'system-design-primer', 'README-zh-Hans.md');
+    const r = await runQuire(['export', file, '--format', 'pdf', '--out', out, '--data-dir', data, '--json'], { timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const [job] = parseJsonLines(r.stdout);
+    const text = pdftotext(job.outputs[0].path);
+    expect(text).toContain('系统设计');
+    expect(job.outputs[0].pages).toBeGreaterThan(20);
+  }, 200_000);
+});
