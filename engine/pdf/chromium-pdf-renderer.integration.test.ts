@@ -1,0 +1,411 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { QuireError } from '../api/errors.ts';
+import { DEFAULT_PDF_OPTIONS, type PdfOptions } from '../api/types.ts';
+import { ChromiumPdfRenderer } from './chromium-pdf-renderer.ts';
+import { countPdfPages } from './pdf-pages.ts';
+import type { PdfRenderRequest } from './pdf-renderer.ts';
+import { pdfInfo, pdfPagesByPdfinfo, pdfText, pdfWords, qpdfJson, qpdfRewrite, sampleHtml } from './test-support.ts';
+
+const PLAIN: PdfOptions = { ...DEFAULT_PDF_OPTIONS, headerFooter: false, outline: false, tagged: false };
+
+function request(html: string, options: Partial<PdfOptions> = {}, extra: Partial<PdfRenderRequest> = {}): PdfRenderRequest {
+  return { html, title: 'Test document', options: { ...DEFAULT_PDF_OPTIONS, ...options }, ...extra };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<QuireError> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(QuireError);
+    return e as QuireError;
+  }
+  throw new Error('expected the render to fail');
+}
+
+/** "595.92 x 842.88 pts (A4)" → [595.92, 842.88] */
+function pageSize(pdf: Uint8Array): [number, number] {
+  const m = pdfInfo(pdf)['Page size'].match(/^([\d.]+) x ([\d.]+) pts/);
+  return [Number(m![1]), Number(m![2])];
+}
+
+/** The footer "page / total"; pdftotext may drop the narrow spaces of the small footer font. */
+function pageOf(page: number, total: number): RegExp {
+  return new RegExp(`(^|\\s)${page}\\s*/\\s*${total}(\\s|$)`, 'm');
+}
+
+interface OurBrowser {
+  pid: number;
+  /** The profile Playwright made for this launch. */
+  userDataDir: string;
+  /** The TMPDIR the renderer gave Chromium. */
+  tempDir: string;
+}
+
+/** Chromium processes this test process launched (the Debian wrapper execs into Chromium). */
+function ourBrowsers(): OurBrowser[] {
+  const found: OurBrowser[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const dirArg = args.find((a) => a.startsWith('--user-data-dir='));
+      if (!args.includes('--remote-debugging-pipe') || !dirArg) continue;
+      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      const tempDir = env.find((v) => v.startsWith('TMPDIR='))?.slice('TMPDIR='.length) ?? '';
+      found.push({ pid: Number(entry), userDataDir: dirArg.slice('--user-data-dir='.length), tempDir });
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return found;
+}
+
+const renderer = new ChromiumPdfRenderer();
+afterAll(() => renderer.close());
+
+describe('ChromiumPdfRenderer output', () => {
+  it('renders a document with headings: page count matches pdfinfo, text has the headings', async () => {
+    const { pdf, pages } = await renderer.render(request(sampleHtml('Quarterly Report', 3), PLAIN));
+    expect(Buffer.from(pdf.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+    expect(pages).toBeGreaterThan(0);
+    expect(pages).toBe(pdfPagesByPdfinfo(pdf));
+    const text = pdfText(pdf);
+    for (const heading of ['Quarterly Report', 'Section 1', 'Section 2', 'Section 3']) expect(text).toContain(heading);
+  });
+
+  it('countPdfPages agrees with pdfinfo on one page, many pages, landscape and qpdf rewrites', async () => {
+    const cases = [
+      await renderer.render(request(sampleHtml('One', 1), PLAIN)),
+      await renderer.render(request(sampleHtml('Many', 120))),
+      await renderer.render(request(sampleHtml('Wide', 40), { landscape: true, pageSize: 'A3' })),
+    ];
+    expect(cases.map((c) => c.pages)).toEqual(cases.map((c) => pdfPagesByPdfinfo(c.pdf)));
+    expect(cases[0].pages).toBe(1);
+    expect(cases[1].pages).toBeGreaterThan(20);
+    for (const { pdf, pages } of cases) {
+      expect(countPdfPages(pdf)).toBe(pages);
+      expect(countPdfPages(qpdfRewrite(pdf, ['--object-streams=generate']))).toBe(pages);
+      expect(countPdfPages(qpdfRewrite(pdf, ['--linearize']))).toBe(pages);
+    }
+  });
+
+  it('uses the page size and orientation asked for', async () => {
+    const a4 = (await renderer.render(request(sampleHtml('A4', 1), { ...PLAIN, pageSize: 'A4' }))).pdf;
+    const letter = (await renderer.render(request(sampleHtml('Letter', 1), { ...PLAIN, pageSize: 'Letter' }))).pdf;
+    const landscape = (await renderer.render(request(sampleHtml('Landscape', 1), { ...PLAIN, pageSize: 'A4', landscape: true }))).pdf;
+    expect(pageSize(a4).map(Math.round)).toEqual([596, 843]);
+    expect(pdfInfo(a4)['Page size']).toContain('(A4)');
+    expect(pageSize(letter).map(Math.round)).toEqual([612, 792]);
+    expect(pageSize(landscape).map(Math.round)).toEqual([843, 596]);
+  });
+
+  it('adds bookmarks from the headings only when outline is on', async () => {
+    const html = sampleHtml('Handbook', 2);
+    // tagged is off: the renderer must still get Chromium to build the outline.
+    const withOutline = (await renderer.render(request(html, { ...PLAIN, outline: true, tagged: false }))).pdf;
+    const without = (await renderer.render(request(html, { ...PLAIN, outline: false }))).pdf;
+    const outlines = qpdfJson(withOutline).outlines;
+    expect(outlines.map((o) => o.title)).toEqual(['Handbook']);
+    expect(outlines[0].kids.map((k) => (k as { title: string }).title)).toEqual(['Section 1', 'Section 2']);
+    expect(qpdfJson(without).outlines).toEqual([]);
+  });
+
+  it('writes a tagged PDF when tagged is on (or an outline needs the tags), untagged otherwise', async () => {
+    const html = sampleHtml('Accessible', 1);
+    expect(pdfInfo((await renderer.render(request(html, { ...PLAIN, tagged: true }))).pdf).Tagged).toBe('yes');
+    expect(pdfInfo((await renderer.render(request(html, { ...PLAIN, outline: true }))).pdf).Tagged).toBe('yes');
+    expect(pdfInfo((await renderer.render(request(html, { ...PLAIN, tagged: false }))).pdf).Tagged).toBe('no');
+  });
+
+  it('prints the escaped title in the header and "page / total" in the footer', async () => {
+    const title = 'Q3 <b>Plan</b> & "Budget"';
+    const { pdf, pages } = await renderer.render({ ...request(sampleHtml('Body', 30), { ...PLAIN, headerFooter: true }), title });
+    expect(pages).toBeGreaterThan(1);
+    const text = pdfText(pdf);
+    expect(text).toContain(title);
+    expect(text).toMatch(pageOf(1, pages));
+    expect(text).toMatch(pageOf(pages, pages));
+    const plain = pdfText((await renderer.render(request(sampleHtml('Body', 30), PLAIN))).pdf);
+    expect(plain).not.toMatch(pageOf(1, pages));
+  });
+
+  it('keeps the header clear of the text when the margins are zero', async () => {
+    const zero = { top: 0, right: 0, bottom: 0, left: 0 };
+    const { pdf } = await renderer.render({
+      ...request(sampleHtml('Tight', 1), { ...PLAIN, headerFooter: true, margins: zero }),
+      title: 'Header-Title',
+    });
+    expect(pdfText(pdf)).toMatch(pageOf(1, 1));
+    const words = pdfWords(pdf);
+    const header = words.find((w) => w.text === 'Header-Title')!;
+    const heading = words.find((w) => w.text === 'Tight')!;
+    expect(header.yMax).toBeLessThan(heading.yMin);
+    expect(heading.yMin).toBeGreaterThanOrEqual(28); // the body starts at least 10 mm down
+  });
+});
+
+describe('ChromiumPdfRenderer isolation', () => {
+  let server: Server;
+  let requests: string[] = [];
+  let connections = 0;
+  let base = '';
+  let secretDir = '';
+  let secretFile = '';
+
+  beforeAll(async () => {
+    secretDir = mkdtempSync(path.join(tmpdir(), 'quire-secret-'));
+    secretFile = path.join(secretDir, 'secret.txt');
+    writeFileSync(secretFile, 'TOP-SECRET-FILE-CONTENT');
+    server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.end('body { color: red }');
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    rmSync(secretDir, { recursive: true, force: true });
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('the test server does count requests (control)', async () => {
+    requests = [];
+    await fetch(`${base}/control`);
+    expect(requests).toEqual(['/control']);
+  });
+
+  it('never lets the document reach the network', async () => {
+    requests = [];
+    connections = 0;
+    const head = [
+      `<link rel="stylesheet" href="${base}/style.css">`,
+      `<link rel="preconnect" href="${base}">`,
+      `<link rel="prefetch" href="${base}/prefetch">`,
+      `<link rel="preload" as="image" href="${base}/preload.png">`,
+      `<link rel="icon" href="${base}/favicon.ico">`,
+      `<meta http-equiv="refresh" content="0; url=${base}/refresh">`,
+      `<style>@import url("${base}/import.css"); @font-face { font-family: F; src: url("${base}/font.woff2"); }
+        body { background-image: url("${base}/bg.png"); font-family: F, sans-serif; }</style>`,
+    ].join('\n');
+    const body = [
+      `<img src="${base}/x.png" srcset="${base}/x2.png 2x">`,
+      `<iframe src="${base}/frame.html"></iframe>`,
+      `<object data="${base}/object"></object><embed src="${base}/embed">`,
+      `<video poster="${base}/poster.png" src="${base}/video.mp4"></video><audio src="${base}/audio.mp3"></audio>`,
+      `<svg width="10" height="10"><image href="${base}/svg.png" width="10" height="10"/></svg>`,
+      `<p>STILL-THE-DOCUMENT</p>`,
+    ].join('\n');
+    const { pdf } = await renderer.render(request(sampleHtml('Offline', 1, head, body), PLAIN));
+    // Give stray requests (meta refresh, preconnects) time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(requests).toEqual([]);
+    expect(connections).toBe(0);
+    // Neither the page nor the iframe shows Chromium's "blocked" error page instead.
+    const text = pdfText(pdf);
+    expect(text).toContain('STILL-THE-DOCUMENT');
+    expect(text).not.toMatch(/ERR_|blocked/i);
+  });
+
+  it('stays on the document when it asks to navigate away (meta refresh)', async () => {
+    requests = [];
+    // An aborted navigation swaps in an error page, which makes printing fail ("Printing
+    // failed") or print the error page. It races the print, so try a few times.
+    const refresh = `<meta http-equiv="refresh" content="0; url=${base}/elsewhere">`;
+    for (let i = 0; i < 3; i++) {
+      const { pdf, pages } = await renderer.render(request(sampleHtml('Refresh', 600, refresh, '<p>STILL-THE-DOCUMENT</p>'), PLAIN));
+      expect(pages).toBeGreaterThan(50);
+      expect(pdfText(pdf)).toContain('STILL-THE-DOCUMENT');
+    }
+    expect(requests).toEqual([]);
+  });
+
+  it('runs no script of the document', async () => {
+    const body = [
+      `<script>document.write('SCRIPT-RAN')</script>`,
+      `<img src="data:," onerror="document.body.append('ONERROR-RAN')">`,
+      `<svg onload="document.body.append('SVG-ONLOAD-RAN')"></svg>`,
+      `<iframe srcdoc="<script>document.write('FRAME-SCRIPT-RAN')</script>"></iframe>`,
+      `<noscript>NOSCRIPT-SHOWN</noscript>`,
+    ].join('\n');
+    const text = pdfText((await renderer.render(request(sampleHtml('Scripts', 1, '', body), PLAIN))).pdf);
+    expect(text).toContain('NOSCRIPT-SHOWN');
+    expect(text).not.toMatch(/SCRIPT-RAN|ONERROR-RAN|SVG-ONLOAD-RAN/);
+  });
+
+  it('cannot read local files', async () => {
+    const url = `file://${secretFile}`;
+    const body = `<iframe src="${url}"></iframe><object data="${url}" type="text/plain"></object><img src="${url}">`;
+    const text = pdfText((await renderer.render(request(sampleHtml('Files', 1, '', body), PLAIN))).pdf);
+    expect(text).toContain('Files');
+    expect(text).not.toContain('TOP-SECRET-FILE-CONTENT');
+  });
+});
+
+describe('ChromiumPdfRenderer timeouts, cancel and concurrency', () => {
+  const large = sampleHtml('Large', 3000); // ~2 MB of HTML, a few hundred pages
+
+  it('stops a render that exceeds timeoutMs with PDF_TIMEOUT, then renders again', async () => {
+    await renderer.render(request(sampleHtml('Warm', 1), PLAIN));
+    const started = Date.now();
+    const error = await rejection(renderer.render(request(large, PLAIN, { timeoutMs: 150 })));
+    expect(error.code).toBe('PDF_TIMEOUT');
+    expect(error.details).toEqual({ seconds: 0.2 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const after = await renderer.render(request(sampleHtml('After timeout', 2), PLAIN));
+    expect(pdfText(after.pdf)).toContain('After timeout');
+  });
+
+  it('times out while the browser is still launching and leaves a working renderer', async () => {
+    const cold = new ChromiumPdfRenderer({ timeoutMs: 5 });
+    try {
+      expect((await rejection(cold.render(request(sampleHtml('Cold', 1), PLAIN)))).code).toBe('PDF_TIMEOUT');
+      const ok = await cold.render(request(sampleHtml('Cold retry', 1), PLAIN, { timeoutMs: 30_000 }));
+      expect(ok.pages).toBe(1);
+    } finally {
+      await cold.close();
+    }
+  });
+
+  it('cancels a render in flight with JOB_CANCELLED, then renders again', async () => {
+    await renderer.render(request(sampleHtml('Warm', 1), PLAIN));
+    const controller = new AbortController();
+    const rendering = renderer.render(request(large, PLAIN, { signal: controller.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const abortedAt = Date.now();
+    controller.abort();
+    expect((await rejection(rendering)).code).toBe('JOB_CANCELLED');
+    expect(Date.now() - abortedAt).toBeLessThan(3_000);
+    const after = await renderer.render(request(sampleHtml('After cancel', 2), PLAIN));
+    expect(pdfText(after.pdf)).toContain('After cancel');
+  });
+
+  it('rejects an already aborted signal without touching the browser', async () => {
+    // A missing browser would fail with CHROMIUM_FAILED if the render tried to launch it.
+    const nowhere = new ChromiumPdfRenderer({ executablePath: '/nonexistent/chromium' });
+    try {
+      const error = await rejection(nowhere.render(request('<p>x</p>', PLAIN, { signal: AbortSignal.abort() })));
+      expect(error.code).toBe('JOB_CANCELLED');
+    } finally {
+      await nowhere.close();
+    }
+  });
+
+  it('renders three documents at once, each with its own content', async () => {
+    const names = ['Alpha-Doc', 'Bravo-Doc', 'Charlie-Doc'];
+    const results = await Promise.all(names.map((name, i) => renderer.render(request(sampleHtml(name, 10 + i * 10), PLAIN))));
+    results.forEach(({ pdf, pages }, i) => {
+      expect(pages).toBe(pdfPagesByPdfinfo(pdf));
+      const text = pdfText(pdf);
+      expect(text).toContain(names[i]);
+      for (const other of names.filter((_, j) => j !== i)) expect(text).not.toContain(other);
+    });
+  });
+});
+
+describe('ChromiumPdfRenderer browser lifecycle', () => {
+  // A private temp folder, so leftovers of these renderers can be seen (and nobody else's).
+  let privateTmp = '';
+  let savedTmp: string | undefined;
+  beforeAll(() => {
+    savedTmp = process.env.TMPDIR;
+    privateTmp = mkdtempSync(path.join(tmpdir(), 'quire-lifecycle-'));
+    process.env.TMPDIR = privateTmp; // os.tmpdir() reads it on every call
+  });
+  afterAll(() => {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    rmSync(privateTmp, { recursive: true, force: true });
+  });
+  const expectNothingLeft = () => vi.waitFor(() => expect(readdirSync(privateTmp)).toEqual([]), { timeout: 5_000 });
+
+  it('launches with fresh temporary folders, removed by close(); close is idempotent; render after close relaunches', async () => {
+    const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
+    try {
+      const before = new Set(ourBrowsers().map((b) => b.pid));
+      await own.render(request(sampleHtml('Profile', 1), PLAIN));
+      const launched = ourBrowsers().filter((b) => !before.has(b.pid));
+      expect(launched).toHaveLength(1);
+      const { pid, userDataDir, tempDir } = launched[0];
+      expect(path.dirname(userDataDir)).toBe(privateTmp);
+      expect(path.dirname(tempDir)).toBe(privateTmp);
+      expect(existsSync(userDataDir)).toBe(true);
+      expect(existsSync(tempDir)).toBe(true);
+
+      await own.close();
+      expect(ourBrowsers().some((b) => b.pid === pid)).toBe(false);
+      await expectNothingLeft();
+      await own.close();
+
+      await own.render(request(sampleHtml('Again', 1), PLAIN));
+      const relaunched = ourBrowsers().filter((b) => !before.has(b.pid));
+      expect(relaunched).toHaveLength(1);
+      expect(relaunched[0].userDataDir).not.toBe(userDataDir);
+    } finally {
+      await own.close();
+    }
+    await expectNothingLeft();
+  });
+
+  it('fails renders in flight with CHROMIUM_FAILED when the browser dies, and relaunches for the next', async () => {
+    const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
+    try {
+      const before = new Set(ourBrowsers().map((b) => b.pid));
+      const current = () => ourBrowsers().filter((b) => !before.has(b.pid));
+      // Kill at different moments: opening the context and page, loading, printing.
+      for (const killAfterMs of [0, 40, 250]) {
+        await own.render(request(sampleHtml('Before crash', 1), PLAIN));
+        const [browser] = current();
+        const inFlight = own.render(request(sampleHtml('Doomed', 3000), PLAIN, { timeoutMs: 20_000 }));
+        await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+        const killedAt = Date.now();
+        process.kill(browser.pid, 'SIGKILL');
+        expect((await rejection(inFlight)).code).toBe('CHROMIUM_FAILED');
+        expect(Date.now() - killedAt).toBeLessThan(10_000);
+        // Killed, Chromium cannot clean up; the renderer removes its folders.
+        await vi.waitFor(() => expect(existsSync(browser.tempDir) || existsSync(browser.userDataDir)).toBe(false), { timeout: 5_000 });
+      }
+      const after = await own.render(request(sampleHtml('After crash', 1), PLAIN));
+      expect(pdfText(after.pdf)).toContain('After crash');
+      expect(current()).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
+    await expectNothingLeft();
+  });
+
+  it('reports a missing executable as CHROMIUM_NOT_FOUND naming the path, leaving nothing behind', async () => {
+    const missing = new ChromiumPdfRenderer({ executablePath: '/nonexistent/chromium' });
+    try {
+      const error = await rejection(missing.render(request('<p>x</p>', PLAIN)));
+      expect(error.code).toBe('CHROMIUM_NOT_FOUND');
+      expect(error.message).toContain('"/nonexistent/chromium"');
+    } finally {
+      await missing.close();
+    }
+    await expectNothingLeft();
+  });
+
+  it('reports a browser that cannot start as CHROMIUM_FAILED naming the path, leaving nothing behind', async () => {
+    const fake = path.join(mkdtempSync(path.join(tmpdir(), 'fake-')), 'not-chromium');
+    writeFileSync(fake, '#!/bin/sh\necho "not a browser" >&2\nexit 3\n', { mode: 0o755 });
+    const broken = new ChromiumPdfRenderer({ executablePath: fake });
+    try {
+      const error = await rejection(broken.render(request('<p>x</p>', PLAIN)));
+      expect(error.code).toBe('CHROMIUM_FAILED');
+      expect(error.message).toContain(fake);
+    } finally {
+      await broken.close();
+      rmSync(path.dirname(fake), { recursive: true, force: true });
+    }
+    await expectNothingLeft();
+  });
+});

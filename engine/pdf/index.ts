@@ -1,0 +1,5 @@
+export type { PdfRenderer, PdfRenderRequest, PdfRenderResult } from './pdf-renderer.ts';
+export { pdfTimeoutFor } from './pdf-renderer.ts';
+export { ChromiumPdfRenderer, type ChromiumPdfRendererOptions } from './chromium-pdf-renderer.ts';
+export { findChromium, chromiumCandidates, checkChromiumPath, type FindChromiumOptions } from './find-chromium.ts';
+export { countPdfPages } from './pdf-pages.ts';

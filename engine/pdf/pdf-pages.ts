@@ -1,0 +1,103 @@
+/**
+ * Page count of a PDF without a PDF library: Chromium (Skia) writes plain objects and a
+ * classic xref, so the root page tree's /Count is easy to read. Files rewritten by other
+ * tools may keep objects inside compressed object streams; those are inflated too.
+ *
+ * @example
+ * const { pdf } = await renderer.render(request);
+ * countPdfPages(pdf); // 12, the same number `pdfinfo` prints
+ */
+import { inflateSync, constants as zlibConstants } from 'node:zlib';
+import { Errors } from '../api/errors.ts';
+
+const OBJ_HEADER = /(\d+)\s+(\d+)\s+obj\b/g;
+
+/** Number of pages in `pdf`; throws QuireError PDF_FAILED when it is not a readable PDF. */
+export function countPdfPages(pdf: Uint8Array): number {
+  // latin1 maps every byte to one char, so string offsets are byte offsets.
+  const text = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('latin1');
+  if (!text.startsWith('%PDF-')) throw Errors.pdfFailed('the output is not a PDF file');
+
+  const objects = readObjects(text);
+  const fromTree = pageTreeCount(text, objects);
+  if (fromTree !== undefined) return fromTree;
+
+  // No readable page tree (unusual writer): count the page objects themselves.
+  let pages = 0;
+  for (const dict of objects.values()) if (/\/Type\s*\/Page(?![A-Za-z])/.test(dict)) pages++;
+  if (pages === 0) throw Errors.pdfFailed('the PDF has no readable pages');
+  return pages;
+}
+
+/** The root page tree's /Count, found through the trailer's /Root catalog. */
+function pageTreeCount(text: string, objects: Map<number, string>): number | undefined {
+  // The last trailer (or xref stream) wins: incremental updates append a newer one.
+  const roots = [...text.matchAll(/\/Root\s+(\d+)\s+\d+\s+R/g)];
+  const root = roots.at(-1);
+  if (!root) return undefined;
+  const catalog = objects.get(Number(root[1]));
+  const pagesRef = catalog?.match(/\/Pages\s+(\d+)\s+\d+\s+R/);
+  if (!pagesRef) return undefined;
+  const count = objects.get(Number(pagesRef[1]))?.match(/\/Count\s+(\d+)/);
+  return count ? Number(count[1]) : undefined;
+}
+
+/**
+ * Object number → its dictionary text (up to `stream`/`endobj`), including objects packed
+ * in object streams. A later definition replaces an earlier one, as in an incremental update.
+ */
+function readObjects(text: string): Map<number, string> {
+  const objects = new Map<number, string>();
+  const objectStreams: Array<{ data: string; dict: string }> = [];
+  OBJ_HEADER.lastIndex = 0;
+  for (let m = OBJ_HEADER.exec(text); m; m = OBJ_HEADER.exec(text)) {
+    const start = m.index + m[0].length;
+    const end = text.indexOf('endobj', start);
+    if (end < 0) break;
+    const streamAt = text.indexOf('stream', start);
+    const hasStream = streamAt >= 0 && streamAt < end;
+    const dict = text.slice(start, hasStream ? streamAt : end);
+    objects.set(Number(m[1]), dict);
+    if (hasStream && /\/Type\s*\/ObjStm\b/.test(dict)) {
+      const data = streamData(text, streamAt, end, dict);
+      if (data !== undefined) objectStreams.push({ data, dict });
+    }
+    // Skip the body so binary stream bytes are never read as object headers.
+    OBJ_HEADER.lastIndex = end + 'endobj'.length;
+  }
+  for (const { data, dict } of objectStreams) {
+    for (const [num, body] of unpackObjectStream(data, dict)) if (!objects.has(num)) objects.set(num, body);
+  }
+  return objects;
+}
+
+function streamData(text: string, streamAt: number, objEnd: number, dict: string): string | undefined {
+  let from = streamAt + 'stream'.length;
+  if (text[from] === '\r') from++;
+  if (text[from] === '\n') from++;
+  const to = text.lastIndexOf('endstream', objEnd);
+  if (to < from) return undefined;
+  const raw = Buffer.from(text.slice(from, to), 'latin1');
+  if (!/\/Filter\s*\/FlateDecode\b/.test(dict)) return /\/Filter\b/.test(dict) ? undefined : raw.toString('latin1');
+  try {
+    // Sync flush tolerates the end-of-line bytes before `endstream`.
+    return inflateSync(raw, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** An object stream starts with /N "num offset" pairs; offsets count from byte /First. */
+function unpackObjectStream(data: string, dict: string): Array<[number, string]> {
+  const n = Number(dict.match(/\/N\s+(\d+)/)?.[1]);
+  const first = Number(dict.match(/\/First\s+(\d+)/)?.[1]);
+  if (!Number.isInteger(n) || !Number.isInteger(first)) return [];
+  const numbers = data.slice(0, first).trim().split(/\s+/).map(Number);
+  const entries: Array<[number, string]> = [];
+  for (let i = 0; i < n && 2 * i + 1 < numbers.length; i++) {
+    const start = first + numbers[2 * i + 1];
+    const end = 2 * i + 3 < numbers.length ? first + numbers[2 * i + 3] : data.length;
+    entries.push([numbers[2 * i], data.slice(start, end)]);
+  }
+  return entries;
+}
