@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { generateExportHtml } from './export-html.ts';
+import { rewriteMdBookListings } from './mdbook.ts';
+
+const render = (source: string) => {
+  const { html } = generateExportHtml({ title: '', source, format: 'md', baseDir: null, meta: {} });
+  return html.slice(html.indexOf('<main class="quire-content">\n') + 29, html.lastIndexOf('\n</main>'));
+};
+
+describe('mdBook listings', () => {
+  it('become a figure: file name above the code, Markdown caption below', () => {
+    const html = render('<Listing number="1-1" file-name="src/main.rs" caption="Prints `hi` &amp; exits">\n\n```rust\nfn main() {}\n```\n\n</Listing>\n\nAfter.');
+    expect(html).toBe(
+      '<figure class="quire-listing">\n<p class="quire-listing-file">Filename: src/main.rs</p>' +
+        '<pre><code class="language-rust">fn main() {}\n</code></pre>\n' +
+        '<figcaption><p>Listing 1-1: Prints <code>hi</code> &amp; exits</p>\n</figcaption>\n</figure><p>After.</p>\n',
+    );
+  });
+
+  it('without caption or file name', () => {
+    expect(render('<Listing>\n\n    code\n\n</Listing>')).toBe('<figure class="quire-listing"><pre><code>code\n</code></pre>\n</figure>');
+    expect(rewriteMdBookListings('<Listing number="2">\nx\n</Listing>')).toContain('Listing 2\n');
+  });
+
+  it('leaves listings inside fenced code and documents without listings alone', () => {
+    const fenced = '````md\n<Listing number="1">\n</Listing>\n````\n';
+    expect(rewriteMdBookListings(fenced)).toBe(fenced);
+    const plain = '# Title\n\ntext';
+    expect(rewriteMdBookListings(plain)).toBe(plain);
+  });
+});

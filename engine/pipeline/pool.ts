@@ -1,0 +1,123 @@
+/**
+ * The main-side face of the pipeline: runs generateExportHtml and htmlToMarkdown in Piscina
+ * worker threads so a 10 MB document never blocks the engine's event loop.
+ *
+ * - Errors the step reports (CONVERSION_FAILED, …) are rebuilt as QuireError with their code
+ *   (see protocol.ts).
+ * - A worker that dies (throws outside the protocol, calls process.exit, runs out of memory)
+ *   rejects that task with WORKER_CRASHED; Piscina starts a fresh thread for the next task.
+ * - Aborting the signal rejects with JOB_CANCELLED; Piscina terminates the busy thread.
+ *
+ * The worker file: `workerFile` if given, else `worker.ts` beside this module when running
+ * from sources (under tsx or vitest), else `worker.mjs` or `worker.js` beside the bundle that
+ * contains this module (electron.vite.config.ts emits out/main/worker.mjs), or the host
+ * passes `workerFile`. A `.ts` worker file is started with `--import tsx`; a `.js`/`.mjs`
+ * one with plain node.
+ *
+ * @example
+ * const pool = createPipelinePool({ maxThreads: 2 });
+ * const { html, warnings } = await pool.exportHtml(input, controller.signal);
+ * const md = await pool.markdown(html);
+ * await pool.close();
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { Errors, QuireError, type ErrorCode } from '../api/errors.ts';
+import { isWorkerReply, type PipelineWorkerData } from './protocol.ts';
+import type { ExportHtmlInput, ExportHtmlResult, WorkerTask } from './types.ts';
+
+export interface PipelinePoolOptions {
+  /** Most threads at once (default: cores − 1, between 1 and 4). */
+  maxThreads?: number;
+  /** Path or file: URL of the worker entry (default: worker.ts / worker.js beside this module). */
+  workerFile?: string;
+  /** Folder with themes/default.css, handed to every worker (default: see theme.ts). */
+  resourcesDir?: string;
+  /** How long an idle thread is kept for the next task, in ms (default 60 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface PipelinePool {
+  exportHtml(input: ExportHtmlInput, signal?: AbortSignal): Promise<ExportHtmlResult>;
+  markdown(html: string, signal?: AbortSignal): Promise<string>;
+  /** Rejects queued tasks, waits for running ones, stops the threads. */
+  close(): Promise<void>;
+}
+
+/**
+ * The worker entry beside this module, matching how this module itself is being run:
+ * worker.ts from sources, else worker.mjs (what electron.vite.config.ts emits) or worker.js.
+ */
+export function defaultWorkerFile(): string {
+  const here = import.meta.url;
+  if (/\.[cm]?ts$/.test(new URL(here).pathname)) return fileURLToPath(new URL('./worker.ts', here));
+  const mjs = fileURLToPath(new URL('./worker.mjs', here));
+  return existsSync(mjs) ? mjs : fileURLToPath(new URL('./worker.js', here));
+}
+
+function tsxLoader(): string {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  } catch {
+    return 'tsx';
+  }
+}
+
+function firstLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const line = message.split('\n')[0].trim() || 'no reason given';
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+function isAbortError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
+}
+
+export function createPipelinePool(options: PipelinePoolOptions = {}): PipelinePool {
+  const workerFile = options.workerFile?.startsWith('file:')
+    ? fileURLToPath(options.workerFile)
+    : (options.workerFile ?? defaultWorkerFile());
+  const maxThreads = Math.max(1, options.maxThreads ?? Math.min(4, Math.max(1, availableParallelism() - 1)));
+  const workerData: PipelineWorkerData = options.resourcesDir ? { resourcesDir: options.resourcesDir } : {};
+  const piscina = new Piscina({
+    filename: workerFile,
+    minThreads: 1,
+    maxThreads,
+    idleTimeout: options.idleTimeoutMs ?? 60_000,
+    workerData,
+    // Plain node cannot load a .ts worker (ERR_UNKNOWN_FILE_EXTENSION); tsx can.
+    ...(/\.[cm]?ts$/.test(workerFile) ? { execArgv: ['--import', tsxLoader()] } : {}),
+  });
+  // A worker's 'error' is also delivered as the rejection of its task; without a listener
+  // Piscina's emitter would throw it in the main thread.
+  piscina.on('error', () => {});
+  let closed = false;
+
+  async function run<T>(task: WorkerTask, signal?: AbortSignal): Promise<T> {
+    if (closed) throw Errors.internal('The pipeline worker pool is closed.');
+    if (signal?.aborted) throw Errors.jobCancelled();
+    let reply: unknown;
+    try {
+      reply = await piscina.run(task, signal ? { signal } : {});
+    } catch (e) {
+      if (signal?.aborted || isAbortError(e)) throw Errors.jobCancelled();
+      throw Errors.workerCrashed(firstLine(e));
+    }
+    if (!isWorkerReply(reply)) throw Errors.workerCrashed('the worker sent back an unreadable reply');
+    if (!reply.ok) throw new QuireError(reply.error.code as ErrorCode, reply.error.message, reply.error.details);
+    return reply.value as T;
+  }
+
+  return {
+    exportHtml: (input, signal) => run<ExportHtmlResult>({ kind: 'exportHtml', input }, signal),
+    markdown: (html, signal) => run<string>({ kind: 'markdown', html }, signal),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await piscina.close({ force: true });
+    },
+  };
+}

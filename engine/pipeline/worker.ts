@@ -1,0 +1,44 @@
+/**
+ * Piscina worker entry: runs one pipeline step per task and always replies with a
+ * WorkerReply (see protocol.ts), so error codes survive the thread boundary.
+ *
+ * Options for the whole pool arrive as workerData: `{ resourcesDir?: string }` (where the
+ * theme lives; see theme.ts for the fallbacks).
+ *
+ * @example
+ * await run({ kind: 'markdown', html: '<h1>Hi</h1>' }); // { ok: true, value: '# Hi\n' }
+ */
+import { workerData } from 'node:worker_threads';
+import { isQuireError, toJobError } from '../api/errors.ts';
+import { generateExportHtml, type ExportHtmlOptions } from './export-html.ts';
+import { htmlToMarkdown } from './markdown.ts';
+import type { PipelineWorkerData, WorkerErrorData, WorkerReply } from './protocol.ts';
+import type { ExportHtmlResult, WorkerTask } from './types.ts';
+
+function exportOptions(): ExportHtmlOptions {
+  const data = (workerData ?? {}) as PipelineWorkerData;
+  return typeof data.resourcesDir === 'string' ? { resourcesDir: data.resourcesDir } : {};
+}
+
+function toErrorData(e: unknown): WorkerErrorData {
+  if (isQuireError(e)) return { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+  return toJobError(e);
+}
+
+export default async function run(task: WorkerTask): Promise<WorkerReply<ExportHtmlResult | string>> {
+  try {
+    switch (task?.kind) {
+      case 'exportHtml':
+        return { ok: true, value: generateExportHtml(task.input, exportOptions()) };
+      case 'markdown':
+        return { ok: true, value: htmlToMarkdown(task.html) };
+      default:
+        return {
+          ok: false,
+          error: { code: 'INVALID_INPUT', message: `Unknown pipeline task "${String((task as { kind?: unknown })?.kind)}".` },
+        };
+    }
+  } catch (e) {
+    return { ok: false, error: toErrorData(e) };
+  }
+}
