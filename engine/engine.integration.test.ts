@@ -175,7 +175,7 @@ describe('cancel', () => {
     const source = chapters.map((c) => fs.readFileSync(path.join(CORPUS, 'rust-book', c), 'utf8')).join('\n\n');
     const doc = await engine.createDocument({ title: 'Rust Book', source, format: 'md', baseDir: path.join(CORPUS, 'rust-book') });
     const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['pdf'] } });
-    await waitFor(async () => (await engine.getJob(jobId)).message === 'Rendering PDF', { what: 'PDF rendering', timeoutMs: 60_000 });
+    await waitFor(async () => ['Rendering PDF', 'Printing pages'].includes((await engine.getJob(jobId)).message), { what: 'PDF rendering', timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
     await engine.cancelExport(jobId);

@@ -75,6 +75,34 @@ describe('quire export', () => {
   });
 });
 
+describe('quire cancel from another process', () => {
+  it('stops a running export: the exporting process exits 1 reporting cancelled; only finished outputs stay, no temp file', async () => {
+    const { dir, data, out } = workspace();
+    const f = path.join(dir, 'slow.md');
+    fs.writeFileSync(f, '# Slow\n\ntext\n');
+    const exporting = runQuire(['export', f, '--out', out, '--data-dir', data, '--json'], { env: { QUIRE_TEST_STEP_DELAY_MS: '4000' } });
+    // Find the job from outside once it runs, then cancel it from a second process.
+    let jobId: string | undefined;
+    const end = Date.now() + 60_000;
+    while (!jobId && Date.now() < end) {
+      const jobs = await runQuire(['jobs', '--json', '--data-dir', data]).catch(() => null);
+      jobId = jobs ? parseJsonLines(jobs.stdout).find((j) => j.status === 'running')?.jobId : undefined;
+    }
+    expect(jobId).toBeTruthy();
+    const c = await runQuire(['cancel', jobId!, '--data-dir', data, '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(parseJsonLines(c.stdout)[0]).toMatchObject({ jobId, status: 'cancelled' });
+    const r = await exporting;
+    expect(r.code).toBe(1);
+    const final = parseJsonLines(r.stdout)[0];
+    expect(final).toMatchObject({ jobId, status: 'cancelled' });
+    // Steps that finished before the cancel keep their (whole) files and are listed; the rest never appear.
+    expect(final.outputs.length).toBeLessThan(3);
+    const listed = final.outputs.map((o: { path: string }) => path.basename(o.path)).sort();
+    expect(fs.existsSync(out) ? fs.readdirSync(out).sort() : []).toEqual(listed);
+  });
+});
+
 describe('bad input: a message naming the file and the problem, non-zero exit, nothing written', () => {
   async function expectRefused(args: (ws: ReturnType<typeof workspace>) => string[], message: RegExp) {
     const ws = workspace();

@@ -139,7 +139,7 @@ describe('crash recovery', () => {
     const exited = new Promise((r) => child.on('exit', r));
     await waitFor(() => fs.existsSync(path.join(data, 'quire.db-wal')), { what: 'database' });
     const observer = new Observer(path.join(data, 'quire.db'));
-    await waitFor(() => observer.job()?.message === 'Rendering PDF', { timeoutMs: 90_000, intervalMs: 10, what: 'PDF render' });
+    await waitFor(() => observer.job()?.step === 'pdf', { timeoutMs: 90_000, intervalMs: 10, what: 'PDF render' });
     await new Promise((r) => setTimeout(r, 400));
     child.kill('SIGKILL');
     await exited;

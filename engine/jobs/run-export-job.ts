@@ -161,7 +161,13 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
         case 'pdf': {
           const source = await html();
           await write({ progress: progressOf(steps, done, 'pdf', 0.1) });
-          const rendered = await ctx.pdf().render({ html: source, title: doc.title, options: job.options.pdf, signal });
+          const rendered = await ctx.pdf().render({
+            html: source,
+            title: doc.title,
+            options: job.options.pdf,
+            signal,
+            onProgress: () => void write({ message: 'Printing pages', progress: progressOf(steps, done, 'pdf', 0.4) }).catch(() => undefined),
+          });
           if (signal.aborted) throw Errors.jobCancelled();
           await write({ message: `Writing ${name('pdf')}`, progress: progressOf(steps, done, 'pdf', 0.95) });
           await checkpoint('pdf', await writeFileAtomic(finalPaths.pdf, rendered.pdf, job.id), rendered.pages);

@@ -142,6 +142,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         page.setDefaultTimeout(0);
         page.setDefaultNavigationTimeout(0);
         await page.goto(DOCUMENT_URL, { waitUntil: 'load' });
+        request.onProgress?.('printing');
         const pdf = await page.pdf(pdfOptions(request.options, request.title));
         return { pdf, pages: countPdfPages(pdf) };
       } catch (error) {

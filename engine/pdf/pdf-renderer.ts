@@ -14,6 +14,8 @@ export interface PdfRenderRequest {
   signal?: AbortSignal;
   /** Overrides the size-scaled default timeout. */
   timeoutMs?: number;
+  /** Told when the document is laid out and printing starts (the longest part for big documents). */
+  onProgress?: (phase: 'printing') => void;
 }
 
 export interface PdfRenderResult {
