@@ -172,8 +172,8 @@ export class Engine {
           });
     // An 'error' event with no listener would throw; background failures are reported, not fatal.
     this.#events.on('error', () => undefined);
+    // Kept referenced: a process that only watches (quire watch) lives on this timer. close() clears it.
     this.#pollTimer = setInterval(() => void this.#pollExternal().catch(() => undefined), 250);
-    this.#pollTimer.unref();
   }
 
   get dbPath(): string {

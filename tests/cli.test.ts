@@ -103,6 +103,32 @@ describe('quire cancel from another process', () => {
   });
 });
 
+describe('quire watch on a job another process runs', () => {
+  it('streams its progress live (never backwards) until it completes', async () => {
+    const { dir, data, out } = workspace();
+    const f = path.join(dir, 'watched.md');
+    fs.writeFileSync(f, '# Watched\n\ntext\n');
+    const exporting = runQuire(['export', f, '--format', 'html,md', '--out', out, '--data-dir', data], { env: { QUIRE_TEST_STEP_DELAY_MS: '4000' } });
+    let jobId: string | undefined;
+    const end = Date.now() + 60_000;
+    while (!jobId && Date.now() < end) {
+      const jobs = await runQuire(['jobs', '--json', '--data-dir', data]).catch(() => null);
+      jobId = jobs ? parseJsonLines(jobs.stdout).find((j) => j.status === 'running' || j.status === 'queued')?.jobId : undefined;
+    }
+    const w = await runQuire(['watch', jobId!, '--data-dir', data, '--json']);
+    expect(w.code, w.stderr).toBe(0);
+    const events = parseJsonLines(w.stdout);
+    expect(events.at(-1)).toMatchObject({ status: 'completed', progress: 100 });
+    expect(events.length).toBeGreaterThan(2);
+    for (let i = 1; i < events.length; i++) {
+      expect(events[i].progress).toBeGreaterThanOrEqual(events[i - 1].progress);
+      expect(events[i].seq).toBeGreaterThan(events[i - 1].seq);
+    }
+    expect(new Set(events.map((e) => e.step))).toContain('md');
+    expect((await exporting).code).toBe(0);
+  });
+});
+
 describe('bad input: a message naming the file and the problem, non-zero exit, nothing written', () => {
   async function expectRefused(args: (ws: ReturnType<typeof workspace>) => string[], message: RegExp) {
     const ws = workspace();
