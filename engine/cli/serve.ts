@@ -34,8 +34,8 @@ function ensureWebBuild(io: Io): boolean {
   const config = path.join(ROOT, 'vite.web.config.ts');
   if (!fs.existsSync(vite) || !fs.existsSync(config)) return false;
   io.err.write('quire: the web UI is not built yet; building it (npm run build:web)…\n');
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', config], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   // vite's output goes to stderr: stdout's first line is reserved for the address.
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', config], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   return r.status === 0 && fs.existsSync(path.join(WEB_DIR, 'index.html'));
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Route } from 'playwright-core';
 import { Errors, isQuireError, type QuireError } from '../api/errors.ts';
 import type { PdfOptions } from '../api/types.ts';
-import { checkChromiumPath, findChromium } from './find-chromium.ts';
+import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import { pdfTimeoutFor, type PdfRenderer, type PdfRenderRequest, type PdfRenderResult } from './pdf-renderer.ts';
 
@@ -19,13 +19,7 @@ export interface ChromiumPdfRendererOptions {
 const DOCUMENT_URL = 'https://quire.invalid/document.html';
 
 const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...HEADLESS_CHROMIUM_ARGS,
   '--disable-extensions',
   '--disable-default-apps',
   '--disable-domain-reliability',

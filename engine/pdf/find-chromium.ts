@@ -10,6 +10,21 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import path from 'node:path';
 import { Errors, QuireError } from '../api/errors.ts';
 
+/**
+ * Flags every headless Chromium we start gets (the PDF renderer and the E2E browser):
+ * no sandbox (root in CI containers), no GPU, and none of the background connections that a
+ * closed network refuses many at a time.
+ */
+export const HEADLESS_CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 export interface FindChromiumOptions {
   /** Defaults to `process.platform`; tests pass another to check the candidate lists. */
   platform?: NodeJS.Platform;

@@ -1,0 +1,252 @@
+// @vitest-environment jsdom
+/**
+ * The UI against a REAL engine over the in-memory transport: a person's clicks and typing,
+ * checked on screen and in the engine.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { QuireApi } from '../../../engine/api/contract.ts';
+import { startRealQuire, until, type RealQuire } from '../test-support/real-quire.ts';
+import { boot, flushSaves, navigate, shutdown } from '../store/actions.ts';
+import { resetStore, useQuireStore } from '../store/store.ts';
+import { App } from './App.tsx';
+
+let q: RealQuire;
+let client: QuireApi & { dispose(): void };
+const LONG = { timeout: 30_000 };
+
+beforeAll(async () => {
+  q = await startRealQuire({ engine: { stepDelayMs: 250 } });
+});
+
+afterAll(async () => {
+  await q.close();
+});
+
+beforeEach(async () => {
+  resetStore();
+  client = q.connectClient();
+  await boot(client);
+});
+
+afterEach(() => {
+  cleanup();
+  shutdown();
+  client.dispose();
+});
+
+async function renderApp() {
+  render(<App />);
+  await screen.findByRole('heading', { name: 'Library', level: 1 });
+}
+
+async function openExportStage(title: string): Promise<string> {
+  const doc = await q.engine.createDocument({ title, source: `# ${title}\n\nSome text.\n`, format: 'md' });
+  await act(async () => navigate({ name: 'document', documentId: doc.id, stageId: 'export' }));
+  await screen.findByRole('heading', { name: 'Export', level: 1 });
+  return doc.id;
+}
+
+function setFormats(formats: string[]) {
+  for (const [label, f] of [
+    ['PDF', 'pdf'],
+    ['HTML', 'html'],
+    ['Markdown', 'md'],
+  ] as const) {
+    const box = screen.getByRole('checkbox', { name: new RegExp(`^${label} —`) }) as HTMLInputElement;
+    if (box.checked !== formats.includes(f)) fireEvent.click(box);
+  }
+}
+
+describe('library', () => {
+  it('creates a document from the form and opens its first step', async () => {
+    await renderApp();
+    fireEvent.change(screen.getByLabelText('Title'), { target: { value: 'Annual report' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create document' }));
+    await screen.findByRole('heading', { name: 'Write', level: 1 });
+    const steps = within(screen.getByRole('navigation', { name: 'Steps' })).getAllByRole('button');
+    expect(steps.map((b) => b.textContent)).toEqual([
+      expect.stringContaining('Write'),
+      expect.stringContaining('Details'),
+      expect.stringContaining('Export'),
+    ]);
+    expect(steps[0]).toHaveProperty('ariaCurrent', 'step');
+    const docs = await q.engine.listDocuments();
+    expect(docs.some((d) => d.title === 'Annual report')).toBe(true);
+  });
+
+  it('renames and deletes from the list', async () => {
+    const doc = await q.engine.createDocument({ title: 'Rename me', source: '# x', format: 'md' });
+    await renderApp();
+    await act(async () => navigate({ name: 'library' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Rename Rename me' }));
+    fireEvent.change(screen.getByLabelText('New title for “Rename me”'), { target: { value: 'Renamed' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByRole('link', { name: 'Renamed' });
+    expect((await q.engine.getDocument(doc.id)).title).toBe('Renamed');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Delete Renamed' }));
+    const confirm = screen.getByRole('group', { name: 'Confirm deleting Renamed' });
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'Renamed' })).toBeNull());
+    await expect(q.engine.getDocument(doc.id)).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
+  });
+
+  it('imports a file chosen in the file input and one dropped on the page', async () => {
+    await renderApp();
+    const input = screen.getByLabelText('Import files (.md, .html)') as HTMLInputElement;
+    const chosen = new File(['# Chosen file\n\nHello'], 'chosen.md', { type: 'text/markdown' });
+    fireEvent.change(input, { target: { files: [chosen] } });
+    await screen.findByRole('link', { name: 'Chosen file' }, LONG);
+
+    const dropped = new File(['<h1>Dropped page</h1><p>x</p>'], 'dropped.html', { type: 'text/html' });
+    fireEvent.drop(screen.getByTestId('library'), { dataTransfer: { files: [dropped], types: ['Files'] } });
+    await screen.findByRole('link', { name: 'Dropped page' }, LONG);
+    const titles = (await q.engine.listDocuments()).map((d) => d.title);
+    expect(titles).toEqual(expect.arrayContaining(['Chosen file', 'Dropped page']));
+  });
+});
+
+describe('wizard', () => {
+  it('saves the source as you type and shows a sanitized live preview', async () => {
+    const doc = await q.engine.createDocument({ title: 'Preview', source: '', format: 'md' });
+    await renderApp();
+    await act(async () => navigate({ name: 'document', documentId: doc.id, stageId: 'write' }));
+    const source = await screen.findByLabelText('Markdown source');
+    fireEvent.change(source, {
+      target: { value: '# Hello\n\n**bold** text\n\n<script>window.__pwned = 1</script>\n<img src="x.png" onerror="window.__pwned = 2" alt="x">\n[link](javascript:alert(1))' },
+    });
+    const frame = screen.getByTitle('Preview of the document') as HTMLIFrameElement;
+    await waitFor(() => expect(frame.getAttribute('srcdoc')).toContain('<strong>bold</strong>'));
+    const srcdoc = frame.getAttribute('srcdoc')!;
+    expect(srcdoc).not.toMatch(/<script/i);
+    expect(srcdoc).not.toMatch(/onerror/i);
+    expect(srcdoc).not.toMatch(/href="javascript:/i);
+    expect(frame.getAttribute('sandbox')).toBe('allow-same-origin');
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    await until(async () => (await q.engine.getDocument(doc.id)).source.includes('**bold** text'), 'the source to be saved');
+  });
+
+  it('keeps details and page options per stage and marks steps done with Next', async () => {
+    const doc = await q.engine.createDocument({ title: 'Details', source: '# d', format: 'md' });
+    await renderApp();
+    await act(async () => navigate({ name: 'document', documentId: doc.id, stageId: 'details' }));
+    await screen.findByRole('heading', { name: 'Details', level: 1 });
+    fireEvent.change(screen.getByLabelText('Author'), { target: { value: 'Grace Hopper' } });
+    fireEvent.change(screen.getByLabelText('Date'), { target: { value: '2024-06-30' } });
+    fireEvent.change(screen.getByLabelText('Page size'), { target: { value: 'Letter' } });
+    fireEvent.click(screen.getByLabelText('Landscape'));
+    fireEvent.click(screen.getByRole('button', { name: /Next: Export/ }));
+    await screen.findByRole('heading', { name: 'Export', level: 1 });
+    await act(() => flushSaves(doc.id));
+    const states = await q.engine.getStageStates(doc.id);
+    const details = states.find((s) => s.stageId === 'details')!;
+    expect(details.status).toBe('done');
+    expect(details.data).toMatchObject({ author: 'Grace Hopper', date: '2024-06-30' });
+    expect(states.find((s) => s.stageId === 'export')!.data.exportOptions).toMatchObject({ pdf: { pageSize: 'Letter', landscape: true } });
+  });
+});
+
+describe('export stage', () => {
+  it('goes Queued/Processing → Completed with a progress bar and lists each output', async () => {
+    await renderApp();
+    const id = await openExportStage('UI export');
+    setFormats(['html', 'md']);
+    fireEvent.click(screen.getByRole('button', { name: 'Start export' }));
+    const bar = await screen.findByRole('progressbar', { name: 'Export progress' }, LONG);
+    expect(Number(bar.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(0);
+    await screen.findByText(/^Processing: \d+% — /, undefined, LONG);
+    await waitFor(() => expect(screen.getByTestId('job-status').textContent).toBe('Completed'), LONG);
+    expect(screen.getByRole('progressbar', { name: 'Export progress' }).getAttribute('aria-valuenow')).toBe('100');
+    const rows = screen.getAllByTestId('output-row');
+    expect(rows.map((r) => r.getAttribute('data-format'))).toEqual(['html', 'md']);
+    expect(rows[0]!.textContent).toContain('UI export.html');
+    expect(rows[0]!.textContent).toMatch(/\d+(\.\d)? (B|KB)/);
+    // Neither open nor download on this host: the path is shown instead.
+    expect(within(rows[0]!).getByText(path.join(q.outDir, 'UI export.html'))).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Export again' })).toBeTruthy();
+    const jobs = await q.engine.listJobs({ documentId: id });
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.status).toBe('completed');
+  });
+
+  it('cancels while running', async () => {
+    await renderApp();
+    const id = await openExportStage('UI cancel');
+    setFormats(['html', 'md']);
+    fireEvent.click(screen.getByRole('button', { name: 'Start export' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel export' }, LONG));
+    await waitFor(() => expect(screen.getByTestId('job-status').textContent).toBe('Cancelled'), LONG);
+    expect(screen.getByRole('button', { name: 'Start again' })).toBeTruthy();
+    expect((await q.engine.listJobs({ documentId: id }))[0]!.status).toBe('cancelled');
+  });
+
+  it('shows an error with its message, and Retry completes', async () => {
+    await renderApp();
+    const outDir = path.join(q.dir, 'ui-blocked');
+    fs.mkdirSync(path.join(outDir, 'UI error.md'), { recursive: true });
+    await openExportStage('UI error');
+    setFormats(['md']);
+    fireEvent.change(screen.getByLabelText('Output folder'), { target: { value: outDir } });
+    fireEvent.click(screen.getByRole('button', { name: 'Start export' }));
+    const alert = await screen.findByText(/Could not write .*UI error\.md/, undefined, LONG);
+    expect(alert.closest('[role="alert"]')).toBeTruthy();
+    expect(screen.getByTestId('job-status').textContent).toBe('Error');
+    expect(screen.getByText('Error code: OUTPUT_WRITE_FAILED')).toBeTruthy();
+    fs.rmSync(path.join(outDir, 'UI error.md'), { recursive: true });
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.getByTestId('job-status').textContent).toBe('Completed'), LONG);
+    expect(fs.existsSync(path.join(outDir, 'UI error.md'))).toBe(true);
+  });
+
+  it('re-attaches to a running job after a reload without starting another', async () => {
+    await renderApp();
+    const id = await openExportStage('UI reload');
+    setFormats(['html', 'md']);
+    fireEvent.click(screen.getByRole('button', { name: 'Start export' }));
+    const card = await screen.findByTestId('job-card', undefined, LONG);
+    const jobId = card.getAttribute('data-job-id')!;
+    // Reload: unmount, new store, new connection, same route.
+    cleanup();
+    shutdown();
+    client.dispose();
+    resetStore();
+    client = q.connectClient();
+    await boot(client);
+    render(<App />);
+    await act(async () => navigate({ name: 'document', documentId: id, stageId: 'export' }));
+    const again = await screen.findByTestId('job-card', undefined, LONG);
+    expect(again.getAttribute('data-job-id')).toBe(jobId);
+    await waitFor(() => expect(screen.getByTestId('job-status').textContent).toBe('Completed'), LONG);
+    expect(await q.engine.listJobs({ documentId: id })).toHaveLength(1);
+  });
+});
+
+describe('jobs panel', () => {
+  it('lists jobs across documents live and runs one again', async () => {
+    const a = await q.engine.createDocument({ title: 'Jobs A', source: '# a', format: 'md' });
+    const b = await q.engine.createDocument({ title: 'Jobs B', source: '# b', format: 'md' });
+    const ja = await q.engine.startExport({ documentId: a.id, stageId: 'export', options: { formats: ['md'] } });
+    await renderApp();
+    await act(async () => navigate({ name: 'jobs' }));
+    await screen.findByRole('heading', { name: 'Jobs', level: 1 });
+    // A job started elsewhere shows up by itself (events), not only after a refresh.
+    await q.engine.startExport({ documentId: b.id, stageId: 'export', options: { formats: ['md'] } });
+    await waitFor(() => expect(screen.getAllByTestId('job-row').some((r) => r.textContent?.includes('Jobs B'))).toBe(true), LONG);
+    await waitFor(() => {
+      const rows = screen.getAllByTestId('job-row').filter((r) => /Jobs [AB]/.test(r.textContent ?? ''));
+      expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['completed', 'completed']);
+    }, LONG);
+    const rowA = screen.getAllByTestId('job-row').find((r) => r.getAttribute('data-job-id') === ja.jobId)!;
+    fireEvent.click(within(rowA).getByRole('button', { name: 'Run again: Jobs A' }));
+    await waitFor(async () => expect(await q.engine.listJobs({ documentId: a.id })).toHaveLength(2), LONG);
+    await waitFor(() => {
+      const rows = screen.getAllByTestId('job-row').filter((r) => r.textContent?.includes('Jobs A'));
+      expect(rows).toHaveLength(2);
+      expect(rows.every((r) => r.getAttribute('data-status') === 'completed')).toBe(true);
+    }, LONG);
+    expect(useQuireStore.getState().jobsLoaded).toBe(true);
+  });
+});

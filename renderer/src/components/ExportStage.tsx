@@ -1,0 +1,127 @@
+import { useId } from 'react';
+import { DEFAULT_PDF_OPTIONS, EXPORT_FORMATS, isActiveStatus, type ExportFormat, type PdfOptions } from '../../../engine/api/types.ts';
+import { useExportJob } from '../hooks/useExportJob.ts';
+import { FORMAT_LABELS } from '../lib/format.ts';
+import { editExportOptions, exportOptionsOf, startExport } from '../store/actions.ts';
+import { useQuireStore } from '../store/store.ts';
+import { JobCard } from './JobCard.tsx';
+import { PageLayoutFields } from './PageLayoutFields.tsx';
+
+const FORMAT_HELP: Record<ExportFormat, string> = {
+  pdf: 'print-ready, with page numbers',
+  html: 'one standalone file',
+  md: 'plain text for other tools',
+};
+
+const PDF_FLAGS: Array<{ key: 'headerFooter' | 'outline' | 'tagged' | 'printBackground'; label: string }> = [
+  { key: 'headerFooter', label: 'Header with the title, footer with page numbers' },
+  { key: 'outline', label: 'Bookmarks from the headings' },
+  { key: 'tagged', label: 'Tagged PDF (accessible)' },
+  { key: 'printBackground', label: 'Print background colours' },
+];
+
+/** Formats and options, Start, and the stage's job followed live (re-attached after a reload). */
+export function ExportStage({ documentId, stageId, showPageLayout }: { documentId: string; stageId: string; showPageLayout: boolean }) {
+  const key = `${documentId}:${stageId}`;
+  const state = useQuireStore((s) => s.stages[documentId]?.[stageId]);
+  const stageDefaults = useQuireStore((s) => s.workflows.find((w) => w.id === s.docs[documentId]?.workflowId)?.stages.find((st) => st.id === stageId)?.exportOptions);
+  const settings = useQuireStore((s) => s.settings);
+  const hostKind = useQuireStore((s) => s.hostInfo?.kind);
+  const starting = useQuireStore((s) => !!s.starting[key]);
+  const offline = useQuireStore((s) => s.connection !== 'open');
+  const startError = useQuireStore((s) => s.stageErrors[key]);
+  const job = useExportJob(documentId, state?.exportJobId);
+  const outDirId = useId();
+  const outDirHelp = useId();
+
+  const options = exportOptionsOf(state);
+  const formats = options.formats ?? stageDefaults?.formats ?? [...EXPORT_FORMATS];
+  const pdfDefaults: PdfOptions = settings?.pdf ?? stageDefaults?.pdf ?? DEFAULT_PDF_OPTIONS;
+  const active = !!job && isActiveStatus(job.status);
+  const toggleFormat = (f: ExportFormat, on: boolean) =>
+    editExportOptions(documentId, stageId, { formats: EXPORT_FORMATS.filter((x) => (x === f ? on : formats.includes(x))) });
+
+  return (
+    <div className="export-grid">
+      <div className="export-options">
+        <fieldset className="card">
+          <legend>Formats</legend>
+          {EXPORT_FORMATS.map((f) => (
+            <label className="check" key={f}>
+              <input type="checkbox" checked={formats.includes(f)} onChange={(e) => toggleFormat(f, e.target.checked)} />
+              <span>
+                {FORMAT_LABELS[f]} <span className="muted small">— {FORMAT_HELP[f]}</span>
+              </span>
+            </label>
+          ))}
+          {formats.length === 0 && (
+            <p className="field-error" role="alert">
+              Choose at least one format.
+            </p>
+          )}
+        </fieldset>
+
+        <fieldset className="card" disabled={!formats.includes('pdf')}>
+          <legend>PDF options</legend>
+          {PDF_FLAGS.map(({ key: flag, label }) => (
+            <label className="check" key={flag}>
+              <input
+                type="checkbox"
+                checked={options.pdf?.[flag] ?? pdfDefaults[flag]}
+                onChange={(e) => editExportOptions(documentId, stageId, { pdf: { [flag]: e.target.checked } })}
+              />
+              {label}
+            </label>
+          ))}
+        </fieldset>
+
+        {showPageLayout && <PageLayoutFields documentId={documentId} exportStageId={stageId} />}
+
+        <div className="card field">
+          <label htmlFor={outDirId}>Output folder</label>
+          <input
+            id={outDirId}
+            value={options.outDir ?? ''}
+            placeholder={settings?.outputDir ?? ''}
+            aria-describedby={outDirHelp}
+            spellCheck={false}
+            onChange={(e) => editExportOptions(documentId, stageId, { outDir: e.target.value })}
+          />
+          <p id={outDirHelp} className="muted small">
+            Leave empty for {settings?.outputDir ? <code>{settings.outputDir}</code> : 'the default folder'}.
+            {hostKind === 'browser' ? ' Folders are on the computer running Quire; files can be downloaded here when done.' : ''}
+          </p>
+        </div>
+      </div>
+
+      <div className="export-run">
+        <div className="card">
+          <h2>Run</h2>
+          <button
+            type="button"
+            className="primary big"
+            disabled={active || starting || offline || formats.length === 0}
+            onClick={() => void startExport(documentId, stageId)}
+          >
+            {starting ? 'Starting…' : job?.status === 'completed' ? 'Export again' : 'Start export'}
+          </button>
+          {active && <p className="muted small">An export of this document is running; it keeps going if you leave or reload this page.</p>}
+          {startError && (
+            <p className="field-error" role="alert" data-testid="start-error">
+              {startError}
+            </p>
+          )}
+        </div>
+        {job ? (
+          <JobCard job={job} />
+        ) : state?.exportJobId ? (
+          <p className="muted" role="status">
+            Loading the export…
+          </p>
+        ) : (
+          <p className="muted">No export yet. Choose the formats and start.</p>
+        )}
+      </div>
+    </div>
+  );
+}
