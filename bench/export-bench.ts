@@ -101,6 +101,7 @@ const summary = cases.map((c) => {
   const totals = results.filter((r) => r.case === c.name).map((r) => r.totalMs as number).sort((a, b) => a - b);
   return { case: c.name, title: c.title, medianMs: totals[Math.floor(totals.length / 2)], minMs: totals[0], maxMs: totals.at(-1), runs: totals.length };
 });
+console.log("('-' for a step: it ended within one progress-event interval, 100 ms, so no event named it)");
 console.log('\nmedian wall time, all three formats (pdf + html + md):');
 for (const s of summary) console.log(`  ${s.title.padEnd(52)} ${(s.medianMs! / 1000).toFixed(2)} s  (min ${(s.minMs! / 1000).toFixed(2)}, max ${(s.maxMs! / 1000).toFixed(2)}, ${s.runs} runs)`);
 fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
