@@ -12,7 +12,10 @@ export function lockDownWebContents(): void {
     // Page-initiated navigation in any frame (links, location, meta refresh); our own
     // loadURL and reload() are not affected.
     contents.on('will-navigate', (e) => e.preventDefault());
-    contents.on('will-frame-navigate', (e) => e.preventDefault());
+    // Subframes may only hold inline documents (the sandboxed srcdoc preview).
+    contents.on('will-frame-navigate', (e) => {
+      if (e.isMainFrame || !/^about:(srcdoc|blank)$/.test(e.url)) e.preventDefault();
+    });
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
 }
