@@ -6,11 +6,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS, ROOT, pdfinfo, pdftotext, rmrf, tempDir, waitFor } from '../tests/helpers.ts';
 import type { JobSnapshot } from './api/types.ts';
 import { createEngine, type Engine, type EngineOptions } from './engine.ts';
 import { ChromiumPdfRenderer } from './pdf/chromium-pdf-renderer.ts';
+import { openDatabase } from './store/db.ts';
+import { JobStore } from './store/job-store.ts';
 
 const dirs: string[] = [];
 const engines: Engine[] = [];
@@ -254,5 +257,36 @@ describe('events', () => {
     expect(final.seq).toBeGreaterThan(times.length);
     const active = times.slice(0, statuses.indexOf('completed'));
     for (let i = 1; i < active.length; i++) expect(active[i]! - active[i - 1]!).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe('following writes made by another connection', () => {
+  it('sees every write, even one whose timestamp is older than its commit (it waited for the lock)', async () => {
+    const { engine, dir } = await engineFor({ runJobs: false });
+    const doc = await engine.createDocument({ title: 'Followed', source: '# Followed\n', format: 'md' });
+    const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
+    const seen = record(engine, jobId);
+    await waitFor(() => seen.length > 0, { what: 'the first snapshot' });
+
+    // Another runner on the same file: it claims, reports progress and finishes. Each write's
+    // updated_at is then moved a minute back, as if the write had waited that long for a lock.
+    const other = await openDatabase(path.join(dir, 'data', 'quire.db'));
+    try {
+      const jobs = new JobStore(other.db);
+      const backdate = () => sql`UPDATE jobs SET updated_at = updated_at - 60000 WHERE id = ${jobId}`.execute(other.db);
+      const claim = await jobs.claimNext({ id: 'other-runner', host: os.hostname(), pid: process.pid });
+      expect(claim?.row.id).toBe(jobId);
+      await backdate();
+      await waitFor(() => seen.some((j) => j.status === 'running'), { what: 'running' });
+      await jobs.update(jobId, claim!.token, { progress: 50, step: 'html', message: 'Halfway' });
+      await backdate();
+      await waitFor(() => seen.some((j) => j.progress === 50), { what: 'progress 50' });
+      await jobs.finish(jobId, claim!.token, { status: 'completed', outputs: [], message: 'Done' });
+      await backdate();
+      await waitFor(() => seen.some((j) => j.status === 'completed'), { what: 'completed', timeoutMs: 5_000 });
+    } finally {
+      await other.close();
+    }
+    expect(seen.map((j) => j.status)).toEqual(['queued', 'running', 'running', 'completed']);
   });
 });

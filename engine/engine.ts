@@ -142,7 +142,8 @@ export class Engine {
   #pdf: PdfRenderer | null;
   #ownsPdf: boolean;
   #pollTimer: NodeJS.Timeout | null = null;
-  #lastPoll = Date.now();
+  /** The highest job change number this engine has looked at (see JobStore.changedAfter). */
+  #lastChangeNo = 0;
   #closed = false;
   readonly #handledHere = new Set<string>();
 
@@ -471,10 +472,19 @@ export class Engine {
 
   /** Picks up job changes written by other processes on the same data folder. */
   async #pollExternal(): Promise<void> {
-    if (this.#closed || this.#events.listenerCount('job') === 0) return;
-    const since = this.#lastPoll - 2_000;
-    this.#lastPoll = Date.now();
-    for (const row of await this.jobs.changedSince(since)) this.#publish(row);
+    if (this.#closed) return;
+    // Also with no listener: a subscriber added meanwhile must not miss a write made between
+    // its snapshot and the next poll. Our own writes come back too; #publish drops them by seq.
+    const rows = await this.jobs.changedAfter(this.#lastChangeNo);
+    for (const row of rows) {
+      this.#lastChangeNo = Math.max(this.#lastChangeNo, row.change_no);
+      this.#publish(row);
+    }
+  }
+
+  /** Where following other processes' changes starts; called once before the engine is handed out. */
+  async initChangeFeed(): Promise<void> {
+    this.#lastChangeNo = await this.jobs.lastChangeNo();
   }
 
   async #waitUntil(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -489,6 +499,7 @@ export class Engine {
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const store = await openDatabase(path.join(options.dataDir, 'quire.db'));
   const engine = new Engine(store, options);
+  await engine.initChangeFeed();
   if (options.runJobs !== false) {
     if (!options.pdfRenderer) await engine.ensurePdfRenderer();
     engine.startJobs();

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
 import { createMigrator, integrityCheck, openDatabase } from './db.ts';
+import { JobStore } from './job-store.ts';
 import { LATEST_MIGRATION, MIGRATIONS } from './migrations.ts';
 
 const dirs: string[] = [];
@@ -31,20 +32,24 @@ describe('openDatabase', () => {
       .insertInto('documents')
       .values({ id: 'd1', title: 'T', source: '# T', format: 'md', base_dir: null, workflow_id: 'report', revision: 1, created_at: now, updated_at: now })
       .execute();
-    // The previous schema has no cancel_requested column: insert through raw SQL as an old app would.
+    // The previous schema has no change_no column: insert through raw SQL as an old app would.
     old.sqlite
       .prepare(
-        `insert into jobs (id, document_id, stage_id, status, progress, step, message, attempt, max_attempts, created_by, created_at, updated_at, options, outputs, output_base, doc_revision, dedupe_key, seq)
-         values ('j1', 'd1', 'export', 'running', 40, 'pdf', 'Rendering PDF', 1, 5, 'me', ?, ?, '{}', '[]', 'T', 1, 'k', 3)`,
+        `insert into jobs (id, document_id, stage_id, status, progress, step, message, attempt, max_attempts, created_by, created_at, updated_at, options, outputs, output_base, doc_revision, dedupe_key, seq, cancel_requested)
+         values ('j1', 'd1', 'export', 'running', 40, 'pdf', 'Rendering PDF', 1, 5, 'me', ?, ?, '{}', '[]', 'T', 1, 'k', 3, 0)`,
       )
       .run(now, now);
-    expect(old.sqlite.prepare(`select count(*) n from sqlite_master where name = 'job_checkpoints'`).get()).toEqual({ n: 0 });
+    expect(old.sqlite.prepare(`select count(*) n from pragma_table_info('jobs') where name = 'change_no'`).get()).toEqual({ n: 0 });
     await old.close();
 
     const upgraded = await openDatabase(file);
     const job = await upgraded.db.selectFrom('jobs').selectAll().where('id', '=', 'j1').executeTakeFirstOrThrow();
     expect(job).toMatchObject({ status: 'running', progress: 40, step: 'pdf', seq: 3, cancel_requested: 0 });
-    expect(await upgraded.db.selectFrom('job_checkpoints').selectAll().execute()).toEqual([]);
+    // Old rows get change numbers, so a follower starting from 0 sees them, and new writes go after them.
+    expect(job.change_no).toBeGreaterThan(0);
+    const jobs = new JobStore(upgraded.db);
+    expect((await jobs.changedAfter(0)).map((r) => r.id)).toEqual(['j1']);
+    expect(await jobs.lastChangeNo()).toBe(job.change_no);
     const migrations = await createMigrator(upgraded.db).getMigrations();
     expect(migrations.at(-1)).toMatchObject({ name: LATEST_MIGRATION });
     expect(migrations.every((m) => m.executedAt)).toBe(true);

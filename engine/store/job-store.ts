@@ -15,6 +15,17 @@ import type { ExportOptions, JobError, JobOutput, JobSnapshot, JobStatus, JobSte
 import { immediate } from './db.ts';
 import type { Database, JobsTable } from './schema.ts';
 
+/**
+ * Every write to a job row goes through this: `seq` orders one job's snapshots; `change_no`
+ * orders all job writes, in commit order (SQLite runs one write transaction at a time and
+ * the number is taken inside it), so a reader that remembers the highest number it saw never
+ * misses a later write, however long that write waited for the lock.
+ */
+function bump() {
+  return { seq: sql<number>`seq + 1`, change_no: NEXT_CHANGE_NO };
+}
+const NEXT_CHANGE_NO = sql<number>`(SELECT coalesce(max(change_no), 0) + 1 FROM jobs)`;
+
 export interface Owner {
   id: string;
   host: string;
@@ -117,9 +128,10 @@ export class JobStore {
       doc_revision: job.docRevision,
       dedupe_key: job.dedupeKey,
       seq: 1,
+      change_no: 0,
     };
-    await trx.insertInto('jobs').values(row).execute();
-    return row;
+    await trx.insertInto('jobs').values({ ...row, change_no: NEXT_CHANGE_NO }).execute();
+    return trx.selectFrom('jobs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
   }
 
   static async findActiveByDedupeKey(trx: Kysely<Database>, dedupeKey: string): Promise<JobRow | undefined> {
@@ -142,16 +154,25 @@ export class JobStore {
   }
 
   async list(options: ListJobsOptions = {}): Promise<JobSnapshot[]> {
-    let q = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy('id');
+    let q = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy(sql`rowid`, 'desc');
     if (options.documentId) q = q.where('document_id', '=', options.documentId);
     if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
     if (options.limit) q = q.limit(options.limit);
     return (await q.execute()).map(toSnapshot);
   }
 
-  /** Jobs whose row changed since `since` (ms); used to pick up changes made by other processes. */
-  async changedSince(since: number): Promise<JobRow[]> {
-    return this.#db.selectFrom('jobs').selectAll().where('updated_at', '>=', since).execute();
+  /** The highest change number written so far (0 for none): where a follower starts. */
+  async lastChangeNo(): Promise<number> {
+    const r = await this.#db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.max<number | null>('change_no').as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n ?? 0);
+  }
+
+  /** Job rows written after change number `after` (by any process), oldest write first. */
+  async changedAfter(after: number): Promise<JobRow[]> {
+    return this.#db.selectFrom('jobs').selectAll().where('change_no', '>', after).orderBy('change_no').execute();
   }
 
   async countByStatus(statuses: JobStatus[]): Promise<number> {
@@ -171,7 +192,8 @@ export class JobStore {
         .select(['id'])
         .where('status', '=', 'queued')
         .orderBy('created_at')
-        .orderBy('id')
+        // Insertion order breaks ties: jobs started in the same millisecond run first-come.
+        .orderBy(sql`rowid`)
         .limit(1)
         .executeTakeFirst();
       if (!next) return null;
@@ -190,7 +212,7 @@ export class JobStore {
           started_at: sql`coalesce(started_at, ${now})`,
           message: 'Starting',
           updated_at: now,
-          seq: sql`seq + 1`,
+          ...bump(),
         })
         .where('id', '=', next.id)
         .where('status', '=', 'queued')
@@ -212,7 +234,7 @@ export class JobStore {
         ...(patch.outputs !== undefined ? { outputs: JSON.stringify(patch.outputs) } : {}),
         heartbeat_at: now,
         updated_at: now,
-        seq: sql`seq + 1`,
+        ...bump(),
       })
       .where('id', '=', id)
       .where('claim_token', '=', token)
@@ -242,7 +264,7 @@ export class JobStore {
         heartbeat_at: null,
         finished_at: now,
         updated_at: now,
-        seq: sql`seq + 1`,
+        ...bump(),
       })
       .where('id', '=', id)
       .where('claim_token', '=', token)
@@ -266,7 +288,7 @@ export class JobStore {
         owner_pid: null,
         heartbeat_at: null,
         updated_at: now,
-        seq: sql`seq + 1`,
+        ...bump(),
       })
       .where('id', '=', id)
       .where('claim_token', '=', token)
@@ -317,14 +339,14 @@ export class JobStore {
             error_message: null,
             finished_at: now,
             updated_at: now,
-            seq: sql`seq + 1`,
+            ...bump(),
           })
           .where('id', '=', id)
           .execute();
       } else if (row.status === 'running' && row.cancel_requested === 0) {
         await trx
           .updateTable('jobs')
-          .set({ cancel_requested: 1, message: 'Cancelling…', updated_at: now, seq: sql`seq + 1` })
+          .set({ cancel_requested: 1, message: 'Cancelling…', updated_at: now, ...bump() })
           .where('id', '=', id)
           .execute();
       }
@@ -351,7 +373,7 @@ export class JobStore {
           owner_pid: null,
           heartbeat_at: null,
           updated_at: now,
-          seq: sql<number>`seq + 1`,
+          ...bump(),
         };
         if (row.cancel_requested) {
           await trx

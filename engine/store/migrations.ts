@@ -103,6 +103,24 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('jobs').dropColumn('cancel_requested').execute();
     },
   },
+
+  // Other processes follow job changes by a number that grows in commit order (SQLite has one
+  // writer at a time), not by timestamps: a write whose commit waited on a lock carries an
+  // older updated_at than its commit time and could be missed.
+  '0003_job_change_numbers': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('jobs')
+        .addColumn('change_no', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`UPDATE jobs SET change_no = rowid`.execute(db);
+      await db.schema.createIndex('jobs_change_no').on('jobs').column('change_no').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('jobs_change_no').execute();
+      await db.schema.alterTable('jobs').dropColumn('change_no').execute();
+    },
+  },
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1)!;

@@ -51,6 +51,8 @@ export interface JobsTable {
   doc_revision: number;
   dedupe_key: string;
   seq: number;
+  /** Grows with every write to any job, in commit order (migration 0003). */
+  change_no: number;
 }
 
 export interface JobCheckpointsTable {
