@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CORPUS, pdfinfo, pdftotext, rmrf, runQuire, tempDir } from './helpers.ts';
+import { CORPUS, pdfinfo, pdftotext, rmrf, runQuire, spawnQuire, tempDir, waitFor } from './helpers.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(rmrf));
@@ -115,7 +115,12 @@ describe('quire watch on a job another process runs', () => {
       const jobs = await runQuire(['jobs', '--json', '--data-dir', data]).catch(() => null);
       jobId = jobs ? parseJsonLines(jobs.stdout).find((j) => j.status === 'running' || j.status === 'queued')?.jobId : undefined;
     }
-    const w = await runQuire(['watch', jobId!, '--data-dir', data, '--json']);
+    expect(jobId, 'the export never showed up as queued or running in "quire jobs"').toBeDefined();
+    // The export's outcome says why a watch would wait in vain (a runner that died).
+    const w = await runQuire(['watch', jobId!, '--data-dir', data, '--json'], { timeoutMs: 100_000 }).catch(async (e: Error) => {
+      const r = await exporting;
+      throw new Error(`${e.message}\nthe export exited ${r.code}: ${r.stderr}`);
+    });
     expect(w.code, w.stderr).toBe(0);
     const events = parseJsonLines(w.stdout);
     expect(events.at(-1)).toMatchObject({ status: 'completed', progress: 100 });
@@ -126,7 +131,41 @@ describe('quire watch on a job another process runs', () => {
     }
     expect(new Set(events.map((e) => e.step))).toContain('md');
     expect((await exporting).code).toBe(0);
-  });
+  }, 180_000);
+});
+
+describe('quire watch on a job whose runner was killed', () => {
+  it('says how to finish it, then follows "quire resume" to the end', async () => {
+    const { dir, data, out } = workspace();
+    const f = path.join(dir, 'orphan.md');
+    fs.writeFileSync(f, '# Orphan\n\ntext\n');
+    const env = { QUIRE_TEST_STEP_DELAY_MS: '1500' };
+    const exporter = spawnQuire(['export', f, '--format', 'html,md', '--out', out, '--data-dir', data], { env });
+    const exited = new Promise((r) => exporter.once('exit', r));
+    const running = await waitFor(
+      async () => {
+        const r = await runQuire(['jobs', '--json', '--data-dir', data]).catch(() => null);
+        return r ? parseJsonLines(r.stdout).find((j) => j.status === 'running') : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'a running job' },
+    );
+    exporter.kill('SIGKILL');
+    await exited;
+
+    const watcher = spawnQuire(['watch', running.jobId, '--data-dir', data, '--json']);
+    let stdout = '';
+    let stderr = '';
+    watcher.stdout!.on('data', (d) => (stdout += d));
+    watcher.stderr!.on('data', (d) => (stderr += d));
+    const watched = new Promise<number | null>((r) => watcher.once('exit', r));
+    await waitFor(() => /the process running this job \(pid \d+\) has stopped\. Run "quire resume"/.test(stderr), { timeoutMs: 30_000, what: 'the hint' });
+
+    const resumed = await runQuire(['resume', '--data-dir', data], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await watched).toBe(0);
+    expect(parseJsonLines(stdout).at(-1)).toMatchObject({ jobId: running.jobId, status: 'completed', progress: 100 });
+    expect(fs.readdirSync(out).sort()).toEqual(['orphan.html', 'orphan.md']);
+  }, 180_000);
 });
 
 describe('bad input: a message naming the file and the problem, non-zero exit, nothing written', () => {

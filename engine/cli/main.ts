@@ -10,12 +10,14 @@
  * Every command takes --data-dir DIR (or QUIRE_DATA_DIR). Errors are one line each, naming
  * the file and the problem; no stack traces unless QUIRE_DEBUG=1.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Errors, QuireError, isQuireError } from '../api/errors.ts';
 import { EXPORT_FORMATS, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine.ts';
 import { assertWritableDir } from '../jobs/atomic-files.ts';
+import { DEFAULT_LEASE_MS, runnerIsGone } from '../jobs/scheduler.ts';
 import { defaultDataDir } from '../paths.ts';
 import { readDocumentFile, type ImportedFile } from '../store/import-file.ts';
 import { exportStageOf } from '../store/workflows.ts';
@@ -233,7 +235,21 @@ async function cmdWatch(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } });
   const id = positionals[0];
   if (!id) throw Errors.invalidInput('watch needs a job id: quire watch <jobId> (see "quire jobs").');
-  const engine = await createEngine({ ...engineOptions(values), runJobs: false });
+  const options = engineOptions(values);
+  const engine = await createEngine({ ...options, runJobs: false });
+  // A watcher runs no jobs: if the process running this one has died, say what finishes it.
+  let told = false;
+  const orphanCheck = setInterval(() => {
+    void engine.jobs
+      .getRow(id)
+      .then((row) => {
+        if (told || row.status !== 'running' || !runnerIsGone(row, os.hostname(), options.leaseMs ?? DEFAULT_LEASE_MS)) return;
+        told = true;
+        const who = row.owner_pid ? ` (pid ${row.owner_pid}${row.owner_host && row.owner_host !== os.hostname() ? ` on ${row.owner_host}` : ''})` : '';
+        io.err.write(`quire: the process running this job${who} has stopped. Run "quire resume" (or start Quire) to finish it; still watching.\n`);
+      })
+      .catch(() => undefined);
+  }, 1_000);
   try {
     const final = await new Promise<JobSnapshot>((resolve, reject) => {
       const off = engine.subscribe(
@@ -254,6 +270,7 @@ async function cmdWatch(args: string[], io: Io): Promise<number> {
     });
     return final.status === 'completed' ? EXIT_OK : EXIT_FAILED;
   } finally {
+    clearInterval(orphanCheck);
     await engine.close();
   }
 }

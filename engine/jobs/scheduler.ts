@@ -28,9 +28,22 @@ export interface SchedulerOptions {
   onRecovered?: (row: JobRow) => void;
 }
 
+/** A running job whose runner has not written a heartbeat for this long is taken over. */
+export const DEFAULT_LEASE_MS = 20_000;
+
 export function defaultConcurrency(): number {
   // PDF rendering and the workers share the cores; leave one for the UI.
   return Math.max(1, Math.min(4, (os.availableParallelism?.() ?? os.cpus().length) - 1));
+}
+
+/**
+ * Whether the process that claimed a running job is gone: on this host, its pid no longer
+ * exists; anywhere, its lease ran out (no heartbeat for leaseMs).
+ */
+export function runnerIsGone(row: Pick<JobRow, 'heartbeat_at' | 'owner_host' | 'owner_pid'>, host: string, leaseMs: number, now = Date.now()): boolean {
+  const stale = row.heartbeat_at === null || now - row.heartbeat_at > leaseMs;
+  if (row.owner_host === host && row.owner_pid !== null) return !pidAlive(row.owner_pid) || stale;
+  return stale;
 }
 
 function pidAlive(pid: number): boolean {
@@ -52,7 +65,14 @@ export class Scheduler {
   #idleWaiters: Array<() => void> = [];
 
   constructor(options: SchedulerOptions) {
-    this.#o = { pollMs: 500, heartbeatMs: 1_000, leaseMs: 20_000, ...options };
+    // `??`, not a spread of defaults: an option passed as undefined must not erase its default
+    // (an undefined lease once made recovery run every millisecond: setInterval(NaN)).
+    this.#o = {
+      ...options,
+      pollMs: options.pollMs ?? 500,
+      heartbeatMs: options.heartbeatMs ?? 1_000,
+      leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    };
   }
 
   get activeJobIds(): string[] {
@@ -80,9 +100,7 @@ export class Scheduler {
     const changed = await this.#o.jobs.recoverStale((row) => {
       // Ours: this process is alive and its runners always write a final state.
       if (row.owner_id === me.id) return false;
-      const stale = row.heartbeat_at === null || Date.now() - row.heartbeat_at > this.#o.leaseMs;
-      if (row.owner_host === me.host && row.owner_pid !== null) return !pidAlive(row.owner_pid) || stale;
-      return stale;
+      return runnerIsGone(row, me.host, this.#o.leaseMs);
     });
     for (const row of changed) {
       this.#o.publish(row);
