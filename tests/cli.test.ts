@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CORPUS, pdfinfo, pdftotext, rmrf, runQuire, spawnQuire, tempDir, waitFor } from './helpers.ts';
+import { CORPUS, jobRows, pdfinfo, pdftotext, rmrf, runQuire, spawnQuire, tempDir, waitFor } from './helpers.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(rmrf));
@@ -82,13 +82,7 @@ describe('quire cancel from another process', () => {
     fs.writeFileSync(f, '# Slow\n\ntext\n');
     const exporting = runQuire(['export', f, '--out', out, '--data-dir', data, '--json'], { env: { QUIRE_TEST_STEP_DELAY_MS: '4000' } });
     // Find the job from outside once it runs, then cancel it from a second process.
-    let jobId: string | undefined;
-    const end = Date.now() + 60_000;
-    while (!jobId && Date.now() < end) {
-      const jobs = await runQuire(['jobs', '--json', '--data-dir', data]).catch(() => null);
-      jobId = jobs ? parseJsonLines(jobs.stdout).find((j) => j.status === 'running')?.jobId : undefined;
-    }
-    expect(jobId).toBeTruthy();
+    const jobId = (await waitFor(() => jobRows(data).find((j) => j.status === 'running'), { timeoutMs: 60_000, what: 'a running job' })).id;
     const c = await runQuire(['cancel', jobId!, '--data-dir', data, '--json']);
     expect(c.code, c.stderr).toBe(0);
     expect(parseJsonLines(c.stdout)[0]).toMatchObject({ jobId, status: 'cancelled' });
@@ -109,13 +103,9 @@ describe('quire watch on a job another process runs', () => {
     const f = path.join(dir, 'watched.md');
     fs.writeFileSync(f, '# Watched\n\ntext\n');
     const exporting = runQuire(['export', f, '--format', 'html,md', '--out', out, '--data-dir', data], { env: { QUIRE_TEST_STEP_DELAY_MS: '4000' } });
-    let jobId: string | undefined;
-    const end = Date.now() + 60_000;
-    while (!jobId && Date.now() < end) {
-      const jobs = await runQuire(['jobs', '--json', '--data-dir', data]).catch(() => null);
-      jobId = jobs ? parseJsonLines(jobs.stdout).find((j) => j.status === 'running' || j.status === 'queued')?.jobId : undefined;
-    }
-    expect(jobId, 'the export never showed up as queued or running in "quire jobs"').toBeDefined();
+    const jobId = (
+      await waitFor(() => jobRows(data).find((j) => j.status === 'running' || j.status === 'queued'), { timeoutMs: 60_000, what: 'the export to be queued or running' })
+    ).id;
     // The export's outcome says why a watch would wait in vain (a runner that died).
     const w = await runQuire(['watch', jobId!, '--data-dir', data, '--json'], { timeoutMs: 100_000 }).catch(async (e: Error) => {
       const r = await exporting;
@@ -139,20 +129,14 @@ describe('quire watch on a job whose runner was killed', () => {
     const { dir, data, out } = workspace();
     const f = path.join(dir, 'orphan.md');
     fs.writeFileSync(f, '# Orphan\n\ntext\n');
-    const env = { QUIRE_TEST_STEP_DELAY_MS: '1500' };
-    const exporter = spawnQuire(['export', f, '--format', 'html,md', '--out', out, '--data-dir', data], { env });
+    // Slow steps while it is killed (it must still be running), quick ones for the resume.
+    const exporter = spawnQuire(['export', f, '--format', 'html,md', '--out', out, '--data-dir', data], { env: { QUIRE_TEST_STEP_DELAY_MS: '10000' } });
     const exited = new Promise((r) => exporter.once('exit', r));
-    const running = await waitFor(
-      async () => {
-        const r = await runQuire(['jobs', '--json', '--data-dir', data]).catch(() => null);
-        return r ? parseJsonLines(r.stdout).find((j) => j.status === 'running') : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 200, what: 'a running job' },
-    );
+    const running = await waitFor(() => jobRows(data).find((j) => j.status === 'running' && j.owner_pid === exporter.pid), { timeoutMs: 60_000, what: 'a running job' });
     exporter.kill('SIGKILL');
     await exited;
 
-    const watcher = spawnQuire(['watch', running.jobId, '--data-dir', data, '--json']);
+    const watcher = spawnQuire(['watch', running.id, '--data-dir', data, '--json']);
     let stdout = '';
     let stderr = '';
     watcher.stdout!.on('data', (d) => (stdout += d));
@@ -160,10 +144,10 @@ describe('quire watch on a job whose runner was killed', () => {
     const watched = new Promise<number | null>((r) => watcher.once('exit', r));
     await waitFor(() => /the process running this job \(pid \d+\) has stopped\. Run "quire resume"/.test(stderr), { timeoutMs: 30_000, what: 'the hint' });
 
-    const resumed = await runQuire(['resume', '--data-dir', data], { env });
+    const resumed = await runQuire(['resume', '--data-dir', data], { env: { QUIRE_TEST_STEP_DELAY_MS: '300' } });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await watched).toBe(0);
-    expect(parseJsonLines(stdout).at(-1)).toMatchObject({ jobId: running.jobId, status: 'completed', progress: 100 });
+    expect(parseJsonLines(stdout).at(-1)).toMatchObject({ jobId: running.id, status: 'completed', progress: 100 });
     expect(fs.readdirSync(out).sort()).toEqual(['orphan.html', 'orphan.md']);
   }, 180_000);
 });

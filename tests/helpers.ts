@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const QUIRE_BIN = path.join(ROOT, 'bin', 'quire');
@@ -75,5 +76,25 @@ export async function waitFor<T>(fn: () => T | Promise<T>, { timeoutMs = 30_000,
     if (v) return v as NonNullable<T>;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * The jobs in a data folder, read straight from its SQLite file (read-only, no process to
+ * start): lets a test catch a short-lived state that polling `quire jobs` could miss on a
+ * loaded machine. [] while the file or its tables do not exist yet.
+ */
+export function jobRows(dataDir: string): Array<{ id: string; status: string; attempt: number; owner_pid: number | null }> {
+  const file = path.join(dataDir, 'quire.db');
+  if (!fs.existsSync(file)) return [];
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return db.prepare('select id, status, attempt, owner_pid from jobs order by created_at').all() as Array<{ id: string; status: string; attempt: number; owner_pid: number | null }>;
+  } catch {
+    return [];
+  } finally {
+    db?.close();
   }
 }
