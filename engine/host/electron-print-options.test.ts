@@ -19,9 +19,11 @@ describe('printToPdfOptions', () => {
       margins: { top: 1, right: 0.5, bottom: 2, left: 0 },
       displayHeaderFooter: false,
       generateDocumentOutline: true,
-      generateTaggedPDF: false,
+      // Chromium builds the outline from the tags: asking for bookmarks turns tagging on.
+      generateTaggedPDF: true,
       preferCSSPageSize: false,
     });
+    expect(printToPdfOptions({ ...DEFAULT_PDF_OPTIONS, outline: false, tagged: false }, 'T')).toMatchObject({ generateDocumentOutline: false, generateTaggedPDF: false });
     expect(printToPdfOptions({ ...DEFAULT_PDF_OPTIONS, outline: false, tagged: true }, 'T')).toMatchObject({ generateDocumentOutline: false, generateTaggedPDF: true });
   });
 

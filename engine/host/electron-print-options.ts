@@ -8,6 +8,7 @@
  * await win.webContents.printToPDF(printToPdfOptions(DEFAULT_PDF_OPTIONS, 'Report'));
  */
 import type { PageSize, PdfOptions } from '../api/types.ts';
+import { pageLayout } from '../pdf/page-layout.ts';
 
 /** The subset of Electron's PrintToPDFOptions we set (structurally identical). */
 export interface ElectronPrintToPdfOptions {
@@ -23,8 +24,7 @@ export interface ElectronPrintToPdfOptions {
   preferCSSPageSize: boolean;
 }
 
-/** Chromium draws the header and footer inside the page margins; below this they are clipped. */
-export const HEADER_FOOTER_MIN_MARGIN_MM = 10;
+export { HEADER_FOOTER_MIN_MARGIN_MM } from '../pdf/page-layout.ts';
 
 const MM_PER_INCH = 25.4;
 
@@ -32,30 +32,18 @@ export function mmToInches(mm: number): number {
   return Math.round((mm / MM_PER_INCH) * 10_000) / 10_000;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 export function printToPdfOptions(options: PdfOptions, title: string): ElectronPrintToPdfOptions {
-  const m = options.margins;
-  const minVertical = options.headerFooter ? HEADER_FOOTER_MIN_MARGIN_MM : 0;
-  const mm = {
-    top: Math.max(minVertical, m.top),
-    right: Math.max(0, m.right),
-    bottom: Math.max(minVertical, m.bottom),
-    left: Math.max(0, m.left),
-  };
-  const line = `width:100%;font-family:system-ui,sans-serif;font-size:8px;color:#444;padding:0 ${mm.right}mm 0 ${mm.left}mm;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;text-align:center;`;
+  const { marginsMm: m, headerTemplate, footerTemplate, tagged } = pageLayout(options, title);
   return {
     pageSize: options.pageSize,
     landscape: options.landscape,
     printBackground: options.printBackground,
-    margins: { top: mmToInches(mm.top), right: mmToInches(mm.right), bottom: mmToInches(mm.bottom), left: mmToInches(mm.left) },
+    margins: { top: mmToInches(m.top), right: mmToInches(m.right), bottom: mmToInches(m.bottom), left: mmToInches(m.left) },
     displayHeaderFooter: options.headerFooter,
-    headerTemplate: `<div style="${line}">${escapeHtml(title)}</div>`,
-    footerTemplate: `<div style="${line}"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
+    headerTemplate,
+    footerTemplate,
     generateDocumentOutline: options.outline,
-    generateTaggedPDF: options.tagged,
+    generateTaggedPDF: tagged,
     preferCSSPageSize: false,
   };
 }

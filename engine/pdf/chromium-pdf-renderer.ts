@@ -5,6 +5,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { Errors, isQuireError, type QuireError } from '../api/errors.ts';
 import type { PdfOptions } from '../api/types.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
+import { pageLayout } from './page-layout.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import { pdfTimeoutFor, type PdfRenderer, type PdfRenderRequest, type PdfRenderResult } from './pdf-renderer.ts';
 
@@ -46,7 +47,6 @@ const CONTEXT_OPTIONS: BrowserContextOptions = {
 };
 
 /** Chromium draws the header and footer inside the page margins; with less they overlap the text. */
-const HEADER_FOOTER_MIN_MARGIN_MM = 10;
 
 /**
  * Renders standalone HTML to PDF with the system Chromium through playwright-core. One
@@ -246,26 +246,17 @@ function serveOnlyDocument(route: Route, html: string): Promise<void> {
 }
 
 function pdfOptions(options: PdfOptions, title: string): Parameters<Page['pdf']>[0] {
-  const m = options.margins;
-  const minVertical = options.headerFooter ? HEADER_FOOTER_MIN_MARGIN_MM : 0;
-  const margins = {
-    top: Math.max(minVertical, m.top),
-    right: Math.max(0, m.right),
-    bottom: Math.max(minVertical, m.bottom),
-    left: Math.max(0, m.left),
-  };
-  const line = `width:100%;font-family:system-ui,sans-serif;font-size:9px;color:#444;padding:0 ${margins.right}mm 0 ${margins.left}mm;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;text-align:center;`;
+  const { marginsMm: m, headerTemplate, footerTemplate, tagged } = pageLayout(options, title);
   return {
     format: options.pageSize,
     landscape: options.landscape,
     printBackground: options.printBackground,
-    margin: { top: `${margins.top}mm`, right: `${margins.right}mm`, bottom: `${margins.bottom}mm`, left: `${margins.left}mm` },
+    margin: { top: `${m.top}mm`, right: `${m.right}mm`, bottom: `${m.bottom}mm`, left: `${m.left}mm` },
     displayHeaderFooter: options.headerFooter,
-    headerTemplate: `<div style="${line}">${escapeHtml(title)}</div>`,
-    footerTemplate: `<div style="${line}"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
+    headerTemplate,
+    footerTemplate,
     outline: options.outline,
-    // Chromium builds the outline from the tagged structure: without tags it is silently empty.
-    tagged: options.tagged || options.outline,
+    tagged,
   };
 }
 
@@ -286,6 +277,3 @@ function toSeconds(ms: number): number {
   return Math.max(0.1, Math.round(ms / 100) / 10);
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
