@@ -70,7 +70,7 @@ describe('export lifecycle', () => {
     const seen = record(engine, jobId);
     const [final] = await engine.waitForJobs([jobId]);
 
-    expect(final).toMatchObject({ status: 'completed', progress: 100, step: 'done', attempt: 1, error: null, createdBy: os.userInfo().username });
+    expect(final).toMatchObject({ status: 'completed', progress: 100, step: 'done', attempt: 1, error: null, createdBy: os.userInfo().username, warnings: [] });
     expect(final!.outputs.map((o) => o.format)).toEqual(['pdf', 'html', 'md']);
     for (const o of final!.outputs) {
       const data = fs.readFileSync(o.path);
@@ -288,5 +288,28 @@ describe('following writes made by another connection', () => {
       await other.close();
     }
     expect(seen.map((j) => j.status)).toEqual(['queued', 'running', 'running', 'completed']);
+  });
+});
+
+describe('warnings', () => {
+  it('a completed export lists the images it could not embed, and keeps them on the job', async () => {
+    const { engine, dir } = await engineFor();
+    const base = path.join(dir, 'doc');
+    fs.mkdirSync(base);
+    const doc = await engine.createDocument({
+      title: 'With images',
+      source: '# With images\n\n![gone](images/none.png)\n\n![web](https://example.com/a.png)\n',
+      format: 'md',
+      baseDir: base,
+    });
+    const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
+    const [final] = await engine.waitForJobs([jobId]);
+    const expected = [
+      'image images/none.png not found',
+      'image https://example.com/a.png is on the web and was not downloaded (Quire works offline); a link is shown instead',
+    ];
+    expect(final).toMatchObject({ status: 'completed', warnings: expected });
+    // Stored, not only sent: a window that attaches later reads them too.
+    expect((await engine.getJob(jobId)).warnings).toEqual(expected);
   });
 });

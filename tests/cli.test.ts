@@ -75,6 +75,20 @@ describe('quire export', () => {
   });
 });
 
+describe('quire export with images it cannot embed', () => {
+  it('completes, names each problem on stderr, and lists them in --json', async () => {
+    const { dir, data, out } = workspace();
+    const f = path.join(dir, 'pictures.md');
+    fs.writeFileSync(f, '# Pictures\n\n![chart](img/chart.png)\n');
+    const r = await runQuire(['export', f, '--format', 'html', '--out', out, '--data-dir', data, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('quire: pictures.md: warning: image img/chart.png not found\n');
+    expect(parseJsonLines(r.stdout)[0]).toMatchObject({ status: 'completed', warnings: ['image img/chart.png not found'] });
+    // The page still says where the picture was meant to be.
+    expect(fs.readFileSync(path.join(out, 'pictures.html'), 'utf8')).toContain('img/chart.png');
+  });
+});
+
 describe('quire cancel from another process', () => {
   it('stops a running export: the exporting process exits 1 reporting cancelled; only finished outputs stay, no temp file', async () => {
     const { dir, data, out } = workspace();

@@ -107,6 +107,11 @@ export interface JobSnapshot {
   error: JobError | null;
   options: ExportOptions;
   outputs: JobOutput[];
+  /**
+   * What the user should know about the result although the job went on: an image that was
+   * not found or not embedded, and the like. Each names the thing and the problem.
+   */
+  warnings: string[];
   /** Increases with every change of the job; lets a subscriber drop stale updates. */
   seq: number;
 }

@@ -111,6 +111,9 @@ function report(io: Io, finals: JobSnapshot[], json: boolean, names: Map<string,
   for (const job of finals) {
     if (json) io.out.write(`${JSON.stringify(jobJson(job))}\n`);
     else io.out.write(`${formatJobLine(job, names.get(job.id))}\n`);
+    // Warnings go to stderr either way: stdout stays one JSON object per job.
+    const name = names.get(job.id) ?? job.id;
+    for (const w of job.warnings) io.err.write(`quire: ${name}: warning: ${w}\n`);
   }
   return finals.every((j) => j.status === 'completed') ? EXIT_OK : EXIT_FAILED;
 }

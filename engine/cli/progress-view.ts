@@ -9,6 +9,7 @@ export function jobJson(job: JobSnapshot) {
     status: job.status,
     outputs: job.outputs.map((o) => ({ format: o.format, path: o.path, bytes: o.bytes, ...(o.pages ? { pages: o.pages } : {}) })),
     ...(job.error ? { error: job.error } : {}),
+    ...(job.warnings.length ? { warnings: job.warnings } : {}),
   };
 }
 

@@ -39,6 +39,7 @@ function snap(id: string, status: JobStatus, progress = 0, extra: Partial<JobSna
             { format: 'pdf', path: '/out/Report.pdf', bytes: 1, sha256: 'y', pages: 2 },
           ]
         : [],
+    warnings: [],
     seq: ++seq,
     ...extra,
   };

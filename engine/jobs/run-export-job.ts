@@ -144,6 +144,8 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
             signal,
           );
           exportHtml = result.html;
+          // Kept on the job before the checkpoint, so a resume after this step still has them.
+          if (result.warnings.length) await write({ warnings: result.warnings });
           await fsp.mkdir(jobWork, { recursive: true });
           await checkpoint('prepare', await writeFileAtomic(preparedPath, result.html, job.id));
           break;

@@ -57,6 +57,7 @@ export interface JobPatch {
   step?: JobStep;
   message?: string;
   outputs?: JobOutput[];
+  warnings?: string[];
 }
 
 export type JobRow = Selectable<JobsTable>;
@@ -79,6 +80,7 @@ export function toSnapshot(row: JobRow): JobSnapshot {
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     options: JSON.parse(row.options) as ExportOptions,
     outputs: JSON.parse(row.outputs) as JobOutput[],
+    warnings: JSON.parse(row.warnings) as string[],
     seq: row.seq,
   };
 }
@@ -124,6 +126,7 @@ export class JobStore {
       error_message: null,
       options: JSON.stringify(job.options),
       outputs: '[]',
+      warnings: '[]',
       output_base: job.outputBase,
       doc_revision: job.docRevision,
       dedupe_key: job.dedupeKey,
@@ -232,6 +235,7 @@ export class JobStore {
         ...(patch.step !== undefined ? { step: patch.step } : {}),
         ...(patch.message !== undefined ? { message: patch.message } : {}),
         ...(patch.outputs !== undefined ? { outputs: JSON.stringify(patch.outputs) } : {}),
+        ...(patch.warnings !== undefined ? { warnings: JSON.stringify(patch.warnings) } : {}),
         heartbeat_at: now,
         updated_at: now,
         ...bump(),

@@ -121,6 +121,19 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('jobs').dropColumn('change_no').execute();
     },
   },
+
+  // What the user should know about an export that still completed (an image not found, …).
+  '0004_job_warnings': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('jobs')
+        .addColumn('warnings', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('jobs').dropColumn('warnings').execute();
+    },
+  },
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1)!;

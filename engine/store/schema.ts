@@ -53,6 +53,8 @@ export interface JobsTable {
   seq: number;
   /** Grows with every write to any job, in commit order (migration 0003). */
   change_no: number;
+  /** JSON array of strings (migration 0004). */
+  warnings: string;
 }
 
 export interface JobCheckpointsTable {

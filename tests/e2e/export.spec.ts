@@ -46,7 +46,9 @@ async function jobsOf(documentId: string) {
 
 test('exports PDF, HTML and Markdown: progress moves, each output is listed and downloadable', async ({ page }) => {
   await page.goto(server.url);
-  const id = await createDocument(page, 'Annual summary', LONG_SOURCE);
+  // A picture the browser host cannot resolve (a typed document has no folder): the export
+  // completes and says so.
+  const id = await createDocument(page, 'Annual summary', `${LONG_SOURCE}\n![Org chart](org-chart.png)\n`);
   await openStage(page, 'Details');
   await page.getByLabel('Author').fill('Ada Lovelace');
   await page.getByRole('button', { name: /Next: Export/ }).click();
@@ -75,6 +77,8 @@ test('exports PDF, HTML and Markdown: progress moves, each output is listed and 
   await expect(rows.nth(0)).toContainText(/\d+(\.\d)? KB · \d+ pages?/);
   await expect(rows.nth(1)).toContainText('Annual summary.html');
   await expect(rows.nth(2)).toContainText('Annual summary.md');
+  await expect(page.getByTestId('job-warnings')).toContainText('1 warning');
+  await expect(page.getByTestId('job-warnings')).toContainText('image org-chart.png not found');
   await shot(page, '12-export-completed');
   await expectAccessible(page, 'export completed');
 

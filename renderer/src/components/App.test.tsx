@@ -42,8 +42,8 @@ async function renderApp() {
   await screen.findByRole('heading', { name: 'Library', level: 1 });
 }
 
-async function openExportStage(title: string): Promise<string> {
-  const doc = await q.engine.createDocument({ title, source: `# ${title}\n\nSome text.\n`, format: 'md' });
+async function openExportStage(title: string, source = `# ${title}\n\nSome text.\n`): Promise<string> {
+  const doc = await q.engine.createDocument({ title, source, format: 'md' });
   await act(async () => navigate({ name: 'document', documentId: doc.id, stageId: 'export' }));
   await screen.findByRole('heading', { name: 'Export', level: 1 });
   return doc.id;
@@ -170,6 +170,19 @@ describe('export stage', () => {
     const jobs = await q.engine.listJobs({ documentId: id });
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.status).toBe('completed');
+  });
+
+  it('lists the warnings of an export that completed without some images', async () => {
+    await renderApp();
+    await openExportStage('Missing picture', '# Missing picture\n\n![chart](chart.png)\n');
+    setFormats(['html']);
+    fireEvent.click(screen.getByRole('button', { name: 'Start export' }));
+    await waitFor(() => expect(screen.getByTestId('job-status').textContent).toBe('Completed'), LONG);
+    const box = screen.getByTestId('job-warnings');
+    expect(box.textContent).toContain('1 warning');
+    expect(within(box).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'image chart.png not found (the document has no folder to resolve relative paths against)',
+    ]);
   });
 
   it('cancels while running', async () => {

@@ -64,6 +64,18 @@ export function JobCard({ job, title = 'Export' }: { job: JobSnapshot; title?: s
           {job.error?.code && <p className="muted small">Error code: {job.error.code}</p>}
         </div>
       )}
+      {job.warnings.length > 0 && (
+        <div className="job-warnings" data-testid="job-warnings">
+          <p>
+            <strong>{job.warnings.length === 1 ? '1 warning' : `${job.warnings.length} warnings`}</strong> — the export went on without:
+          </p>
+          <ul>
+            {job.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       {job.status === 'cancelled' && <p>The export was cancelled.{job.outputs.length ? ' The files finished before that are listed below.' : ''}</p>}
       {(job.status === 'error' || job.status === 'cancelled') && (
         <div className="job-actions">
