@@ -20,12 +20,12 @@ describe('openDatabase', () => {
     await store.close();
   });
 
-  it('migrates from the previous version keeping rows (N-1 → N)', async () => {
+  it('migrates a database made before change numbers and warnings (0002) to the latest, keeping rows', async () => {
     const dir = tempDir();
     dirs.push(dir);
     const file = path.join(dir, 'q.db');
-    const names = Object.keys(MIGRATIONS);
-    const previous = names.at(-2)!;
+    const previous = '0002_checkpoints_and_cancel';
+    expect(Object.keys(MIGRATIONS)).toContain(previous);
     const old = await openDatabase(file, { migrateTo: previous });
     const now = Date.now();
     await old.db
@@ -44,7 +44,7 @@ describe('openDatabase', () => {
 
     const upgraded = await openDatabase(file);
     const job = await upgraded.db.selectFrom('jobs').selectAll().where('id', '=', 'j1').executeTakeFirstOrThrow();
-    expect(job).toMatchObject({ status: 'running', progress: 40, step: 'pdf', seq: 3, cancel_requested: 0 });
+    expect(job).toMatchObject({ status: 'running', progress: 40, step: 'pdf', seq: 3, cancel_requested: 0, warnings: '[]' });
     // Old rows get change numbers, so a follower starting from 0 sees them, and new writes go after them.
     expect(job.change_no).toBeGreaterThan(0);
     const jobs = new JobStore(upgraded.db);
