@@ -183,6 +183,13 @@ describe('export stage', () => {
     expect(within(box).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
       'image chart.png not found (the document has no folder to resolve relative paths against)',
     ]);
+
+    // The jobs panel counts them on the row and lists them with the files.
+    await act(async () => navigate({ name: 'jobs' }));
+    const row = await waitFor(() => screen.getAllByTestId('job-row').find((r) => r.textContent?.includes('Missing picture'))!, LONG);
+    expect(row.textContent).toContain('Completed · 1 warning');
+    fireEvent.click(within(row).getByRole('button', { name: 'Show files of Missing picture' }));
+    expect(within(row).getByTestId('job-warnings').textContent).toContain('image chart.png not found');
   });
 
   it('cancels while running', async () => {

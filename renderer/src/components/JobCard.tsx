@@ -3,6 +3,7 @@ import { isActiveStatus, type JobSnapshot } from '../../../engine/api/types.ts';
 import { jobStatusText, stepLabel } from '../lib/format.ts';
 import { cancelJob, retryJob } from '../store/actions.ts';
 import { useQuireStore } from '../store/store.ts';
+import { JobWarnings } from './JobWarnings.tsx';
 import { OutputList } from './OutputList.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 
@@ -64,18 +65,7 @@ export function JobCard({ job, title = 'Export' }: { job: JobSnapshot; title?: s
           {job.error?.code && <p className="muted small">Error code: {job.error.code}</p>}
         </div>
       )}
-      {job.warnings.length > 0 && (
-        <div className="job-warnings" data-testid="job-warnings">
-          <p>
-            <strong>{job.warnings.length === 1 ? '1 warning' : `${job.warnings.length} warnings`}</strong> — the export went on without:
-          </p>
-          <ul>
-            {job.warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <JobWarnings job={job} />
       {job.status === 'cancelled' && <p>The export was cancelled.{job.outputs.length ? ' The files finished before that are listed below.' : ''}</p>}
       {(job.status === 'error' || job.status === 'cancelled') && (
         <div className="job-actions">

@@ -4,6 +4,7 @@ import { isActiveStatus, type JobSnapshot } from '../../../engine/api/types.ts';
 import { FORMAT_LABELS, formatTime, jobStatusText } from '../lib/format.ts';
 import { cancelJob, loadJobs, navigate, rerunJob } from '../store/actions.ts';
 import { useQuireStore } from '../store/store.ts';
+import { JobWarnings, warningCount } from './JobWarnings.tsx';
 import { OutputList } from './OutputList.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 import { useFocusHeading } from './useFocusHeading.ts';
@@ -87,6 +88,7 @@ function JobRow({ job }: { job: JobSnapshot }) {
           <p className="job-row-status">
             <span className={`status-dot status-${job.status}`} aria-hidden="true" />
             {text}
+            {job.warnings.length > 0 && <span className="muted small"> · {warningCount(job)}</span>}
           </p>
         </div>
         <div className="row-actions">
@@ -108,7 +110,12 @@ function JobRow({ job }: { job: JobSnapshot }) {
         </div>
       </div>
       {active && <ProgressBar value={job.progress} label={`Progress of ${name}`} valueText={text} />}
-      {showFiles && <OutputList job={job} />}
+      {showFiles && (
+        <>
+          <JobWarnings job={job} />
+          <OutputList job={job} />
+        </>
+      )}
     </li>
   );
 }
