@@ -8,6 +8,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CORPUS, pdfinfo, pdftotext, rmrf, runQuire, spawnQuire, tempDir, waitFor } from './helpers.ts';
+import { generateExportHtml } from '../engine/pipeline/export-html.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(rmrf));
@@ -98,6 +99,10 @@ describe('crash recovery', () => {
     expect(final.code, final.stderr).toBe(0);
     const [result] = final.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(result).toMatchObject({ status: 'completed' });
+    // The warnings found in prepare (attempt 2) survived three more processes that skipped it.
+    const { warnings } = generateExportHtml({ title: 'README', source: fs.readFileSync(DOC, 'utf8'), format: 'md', baseDir: path.dirname(DOC), meta: {} });
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(result.warnings).toEqual(warnings);
     expect(observer!.job()).toMatchObject({ status: 'completed', progress: 100, attempt: 5 });
 
     // Each attempt redid only the step it was killed in: prepare in 2, html in 3, md in 4, pdf in 5.
