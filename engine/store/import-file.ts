@@ -67,9 +67,53 @@ export function titleFrom(source: string, format: SourceFormat, fallback: string
     const t = m?.[1]?.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
     return t || fallback;
   }
-  const m = /^\s{0,3}#\s+(.+?)\s*#*\s*$/m.exec(source);
-  const t = m?.[1]?.replace(/[*_`]/g, '').trim();
-  return t || fallback;
+  return markdownTitle(source) || fallback;
+}
+
+/**
+ * The first level-1 heading (ATX `# T` or setext `T` over `===`) outside fenced code and
+ * HTML comments (a `# comment` in a shell or Rust block is not a title), else a heading of
+ * any level that opens the document (book chapters often start with `## Chapter`). '' if
+ * neither.
+ */
+function markdownTitle(source: string): string {
+  const clean = (t: string) => t.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
+  const lines = source.split(/\r?\n/);
+  let fence: string | null = null;
+  let comment = false;
+  let opening = '';
+  let seenText = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (comment) {
+      if (line.includes('-->')) comment = false;
+      continue;
+    }
+    if (!fence && /^\s{0,3}<!--/.test(line)) {
+      comment = !line.slice(line.indexOf('<!--') + 4).includes('-->');
+      continue;
+    }
+    const f = /^\s{0,3}(`{3,}|~{3,})/.exec(line);
+    if (fence) {
+      if (f && f[1]![0] === fence[0] && f[1]!.length >= fence.length && !line.slice(f[0].length).trim()) fence = null;
+      continue;
+    }
+    if (f) {
+      fence = f[1]!;
+      seenText = true;
+      continue;
+    }
+    const atx = /^\s{0,3}(#{1,6})\s+(.+?)(?:\s+#+)?\s*$/.exec(line);
+    if (atx) {
+      if (atx[1]!.length === 1 && clean(atx[2]!)) return clean(atx[2]!);
+      if (!seenText && !opening) opening = clean(atx[2]!);
+      seenText = true;
+      continue;
+    }
+    if (line.trim() && /^\s{0,3}=+\s*$/.test(lines[i + 1] ?? '') && clean(line)) return clean(line);
+    if (line.trim()) seenText = true;
+  }
+  return opening;
 }
 
 export function formatFromName(name: string): SourceFormat | undefined {
