@@ -27,13 +27,32 @@ interface Io {
   err: { write(s: string): unknown };
 }
 
-/** Builds out/web with vite when it is missing (a source checkout); false if that is not possible. */
+/** What the web UI is built from: a change here makes out/web stale. */
+const WEB_SOURCES = [path.join(ROOT, 'renderer'), path.join(ROOT, 'engine', 'api')];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (!/\.test\.tsx?$/.test(entry.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds out/web with vite when it is missing or older than its sources (a source checkout
+ * after a pull); false if that is not possible.
+ */
 function ensureWebBuild(io: Io): boolean {
-  if (fs.existsSync(path.join(WEB_DIR, 'index.html'))) return true;
+  const index = path.join(WEB_DIR, 'index.html');
+  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
+  const sources = WEB_SOURCES.filter((d) => fs.existsSync(d));
+  if (built && (sources.length === 0 || Math.max(...sources.map(newestMtime)) <= built)) return true;
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   const config = path.join(ROOT, 'vite.web.config.ts');
-  if (!fs.existsSync(vite) || !fs.existsSync(config)) return false;
-  io.err.write('quire: the web UI is not built yet; building it (npm run build:web)…\n');
+  if (!fs.existsSync(vite) || !fs.existsSync(config)) return built > 0;
+  io.err.write(`quire: the web UI is ${built ? 'older than its sources' : 'not built yet'}; building it (npm run build:web)…\n`);
   // vite's output goes to stderr: stdout's first line is reserved for the address.
   const r = spawnSync(process.execPath, [vite, 'build', '--config', config], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   return r.status === 0 && fs.existsSync(path.join(WEB_DIR, 'index.html'));
