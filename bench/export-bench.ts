@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobSnapshot } from '../engine/api/types.ts';
+import Database from 'better-sqlite3';
 import { createEngine } from '../engine/engine.ts';
 import { ChromiumPdfRenderer } from '../engine/pdf/chromium-pdf-renderer.ts';
 
@@ -53,6 +53,26 @@ const runs = runsIdx >= 0 ? Number(args[runsIdx + 1]) : 3;
 const only = args.filter((a, i) => !a.startsWith('--') && (runsIdx < 0 || i !== runsIdx + 1));
 const cases = CASES.filter((c) => only.length === 0 || only.includes(c.name));
 
+/**
+ * Each step's wall time, from the job's start and its checkpoints (each written when its step
+ * ended; SQLite times in ms): prepare = first checkpoint − start, then the gaps between them.
+ */
+function stepTimes(dbPath: string, jobId: string, startedAt: number): Record<string, number> {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const rows = db.prepare('select step, created_at as at from job_checkpoints where job_id = ? order by created_at').all(jobId) as Array<{ step: string; at: number }>;
+    const out: Record<string, number> = {};
+    let prev = startedAt;
+    for (const r of rows) {
+      out[r.step] = r.at - prev;
+      prev = r.at;
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
 const pdf = new ChromiumPdfRenderer();
 const results: Array<Record<string, unknown>> = [];
 
@@ -62,19 +82,11 @@ for (const c of cases) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quire-bench-'));
     const engine = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: path.join(dir, 'out'), pdfRenderer: pdf });
     const doc = await engine.createDocument({ title: c.name, source, format: 'md', baseDir });
-    const steps: Record<string, number> = {};
-    let current: { step: string; at: number } | null = null;
-    engine.onDidChangeJob((j: JobSnapshot) => {
-      if (!current || current.step !== j.step) {
-        const now = performance.now();
-        if (current) steps[current.step] = (steps[current.step] ?? 0) + (now - current.at);
-        current = { step: j.step, at: now };
-      }
-    });
     const t0 = performance.now();
     const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export' });
     const [job] = await engine.waitForJobs([jobId]);
     const total = performance.now() - t0;
+    const steps = stepTimes(engine.dbPath, jobId, job!.startedAt ?? 0);
     await engine.close();
     fs.rmSync(dir, { recursive: true, force: true });
     if (job!.status !== 'completed') throw new Error(`${c.name}: ${job!.status} ${job!.error?.message}`);
@@ -101,7 +113,6 @@ const summary = cases.map((c) => {
   const totals = results.filter((r) => r.case === c.name).map((r) => r.totalMs as number).sort((a, b) => a - b);
   return { case: c.name, title: c.title, medianMs: totals[Math.floor(totals.length / 2)], minMs: totals[0], maxMs: totals.at(-1), runs: totals.length };
 });
-console.log("('-' for a step: it ended within one progress-event interval, 100 ms, so no event named it)");
 console.log('\nmedian wall time, all three formats (pdf + html + md):');
 for (const s of summary) console.log(`  ${s.title.padEnd(52)} ${(s.medianMs! / 1000).toFixed(2)} s  (min ${(s.minMs! / 1000).toFixed(2)}, max ${(s.maxMs! / 1000).toFixed(2)}, ${s.runs} runs)`);
 fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
