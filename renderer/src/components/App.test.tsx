@@ -147,6 +147,24 @@ describe('wizard', () => {
     expect(details.data).toMatchObject({ author: 'Grace Hopper', date: '2024-06-30' });
     expect(states.find((s) => s.stageId === 'export')!.data.exportOptions).toMatchObject({ pdf: { pageSize: 'Letter', landscape: true } });
   });
+
+  it('moving on through the step list marks the stage left done; going back does not', async () => {
+    const doc = await q.engine.createDocument({ title: 'Steps', source: '# s', format: 'md' });
+    await renderApp();
+    await act(async () => navigate({ name: 'document', documentId: doc.id, stageId: 'write' }));
+    await screen.findByRole('heading', { name: 'Write', level: 1 });
+    fireEvent.click(screen.getByRole('button', { name: /^Export, step 3 of 3/ }));
+    await screen.findByRole('heading', { name: 'Export', level: 1 });
+    fireEvent.click(screen.getByRole('button', { name: /^Details, step 2 of 3/ }));
+    await screen.findByRole('heading', { name: 'Details', level: 1 });
+    await act(() => flushSaves(doc.id));
+    const status = Object.fromEntries((await q.engine.getStageStates(doc.id)).map((s) => [s.stageId, s.status]));
+    expect(status.write).toBe('done');
+    // Export was left backwards, Details never left: neither is done.
+    expect(status.export).not.toBe('done');
+    expect(status.details).not.toBe('done');
+    expect(screen.getByRole('button', { name: /^Write, step 1 of 3, done/ })).toBeTruthy();
+  });
 });
 
 describe('export stage', () => {

@@ -62,7 +62,11 @@ export function WizardShell({ documentId, stageId }: { documentId: string; stage
                   type="button"
                   className={`step${isCurrent ? ' is-current' : ''}${status === 'done' ? ' is-done' : ''}`}
                   aria-current={isCurrent ? 'step' : undefined}
-                  onClick={() => go(stage)}
+                  onClick={() => {
+                    // Moving on from a stage (as Next does) marks it done; going back changes nothing.
+                    if (i > index) setStageStatus(documentId, current.id, 'done');
+                    go(stage);
+                  }}
                 >
                   <span className="step-num" aria-hidden="true">
                     {status === 'done' ? '✓' : i + 1}
