@@ -496,6 +496,18 @@ export class Engine {
   }
 }
 
+/**
+ * The engine options every host takes from the environment (test hooks): a pause after each
+ * job step (QUIRE_TEST_STEP_DELAY_MS) and the runner lease (QUIRE_LEASE_MS).
+ */
+export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<EngineOptions, 'stepDelayMs' | 'leaseMs'> {
+  const stepDelayMs = Number(env.QUIRE_TEST_STEP_DELAY_MS ?? 0);
+  return {
+    ...(stepDelayMs > 0 ? { stepDelayMs } : {}),
+    ...(env.QUIRE_LEASE_MS ? { leaseMs: Number(env.QUIRE_LEASE_MS) } : {}),
+  };
+}
+
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const store = await openDatabase(path.join(options.dataDir, 'quire.db'));
   const engine = new Engine(store, options);

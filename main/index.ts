@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, nativeTheme, protocol, session, shell } from 'electron';
 import type { HostInfo } from '../engine/api/contract.ts';
 import { Errors } from '../engine/api/errors.ts';
-import { createEngine, type Engine } from '../engine/engine.ts';
+import { createEngine, engineOptionsFromEnv, type Engine } from '../engine/engine.ts';
 import { APP_ENTRY_URL, APP_ORIGIN, originOf, unpackedPath } from '../engine/host/app-protocol.ts';
 import { createQuireApi } from '../engine/host/create-api.ts';
 import { quitChoice, quitDialog, quitPlan, shouldAskOnWindowClose } from '../engine/host/desktop-policy.ts';
@@ -71,7 +71,6 @@ async function start(): Promise<void> {
   const initial = settings.get();
   nativeTheme.themeSource = initial.theme;
   pdf = new ElectronPdfRenderer();
-  const stepDelayMs = Number(process.env.QUIRE_TEST_STEP_DELAY_MS ?? 0);
   engine = await createEngine({
     dataDir: app.getPath('userData'),
     outputDir: initial.outputDir,
@@ -82,8 +81,7 @@ async function start(): Promise<void> {
       const s = settings.get();
       return { formats: s.defaultFormats, outDir: s.outputDir, pdf: s.pdf };
     },
-    ...(stepDelayMs > 0 ? { stepDelayMs } : {}),
-    ...(process.env.QUIRE_LEASE_MS ? { leaseMs: Number(process.env.QUIRE_LEASE_MS) } : {}),
+    ...engineOptionsFromEnv(),
   });
   engine.onError((e) => console.error('quire: background error', e));
 

@@ -15,12 +15,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Errors, QuireError, isQuireError } from '../api/errors.ts';
 import { EXPORT_FORMATS, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
-import { createEngine, type Engine, type EngineOptions } from '../engine.ts';
+import { createEngine, type Engine } from '../engine.ts';
 import { assertWritableDir } from '../jobs/atomic-files.ts';
 import { DEFAULT_LEASE_MS, runnerIsGone } from '../jobs/scheduler.ts';
-import { defaultDataDir } from '../paths.ts';
 import { readDocumentFile, type ImportedFile } from '../store/import-file.ts';
 import { exportStageOf } from '../store/workflows.ts';
+import { engineOptions } from './engine-options.ts';
 import { ProgressView, formatJobLine, jobJson } from './progress-view.ts';
 
 const USAGE = `Usage: quire <command> [options]
@@ -69,20 +69,6 @@ export function parseFormats(list: string | undefined): ExportFormat[] {
   if (parts.length === 0) throw Errors.invalidInput('--format needs at least one of: pdf, html, md.');
   for (const p of parts) if (!EXPORT_FORMATS.includes(p as ExportFormat)) throw Errors.unknownFormat(p);
   return EXPORT_FORMATS.filter((f) => parts.includes(f));
-}
-
-function engineOptions(values: { 'data-dir'?: string; concurrency?: string }): EngineOptions {
-  const concurrency = values.concurrency ? Number(values.concurrency) : undefined;
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)) {
-    throw Errors.invalidInput('--concurrency must be a whole number from 1 to 32.');
-  }
-  const stepDelay = Number(process.env.QUIRE_TEST_STEP_DELAY_MS ?? 0);
-  return {
-    dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir(),
-    concurrency,
-    ...(stepDelay > 0 ? { stepDelayMs: stepDelay } : {}),
-    ...(process.env.QUIRE_LEASE_MS ? { leaseMs: Number(process.env.QUIRE_LEASE_MS) } : {}),
-  };
 }
 
 /** Runs until the given jobs end, drawing progress on a TTY. Ctrl-C leaves them queued for `quire resume`. */

@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Errors } from '../api/errors.ts';
 import { createEngine } from '../engine.ts';
+import { engineOptions } from './engine-options.ts';
 import { JsonSettingsStore, defaultSettings } from '../host/settings.ts';
-import { defaultDataDir, defaultOutputDir } from '../paths.ts';
+import { defaultOutputDir } from '../paths.ts';
 import { createWebHostApi, loadOrCreateToken } from '../web-host/host.ts';
 import { startWebHost } from '../web-host/server.ts';
 
@@ -82,33 +83,26 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
   if (values.token !== undefined && !/^[A-Za-z0-9_-]{16,200}$/.test(values.token)) {
     throw Errors.invalidInput('--token must be 16 to 200 letters, digits, "-" or "_".');
   }
-  const concurrency = values.concurrency ? Number(values.concurrency) : undefined;
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)) {
-    throw Errors.invalidInput('--concurrency must be a whole number from 1 to 32.');
-  }
+  const options = engineOptions(values);
 
   if (!ensureWebBuild(io)) {
     io.err.write(`quire: the web UI is not built (${WEB_DIR} is missing). Run "npm run build:web" first.\n`);
     return 1;
   }
 
-  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+  const { dataDir } = options;
   fs.mkdirSync(dataDir, { recursive: true });
   const settings = new JsonSettingsStore(path.join(dataDir, 'settings.json'), defaultSettings(defaultOutputDir()));
   if (values.out) settings.update({ outputDir: path.resolve(values.out) });
 
-  const stepDelay = Number(process.env.QUIRE_TEST_STEP_DELAY_MS ?? 0);
   const engine = await createEngine({
-    dataDir,
-    concurrency,
+    ...options,
     outputDir: settings.get().outputDir,
     // The user's settings sit under what a stage or a call asks for.
     exportDefaults: () => {
       const s = settings.get();
       return { outDir: s.outputDir, pdf: s.pdf };
     },
-    ...(stepDelay > 0 ? { stepDelayMs: stepDelay } : {}),
-    ...(process.env.QUIRE_LEASE_MS ? { leaseMs: Number(process.env.QUIRE_LEASE_MS) } : {}),
   });
 
   let host;

@@ -1,0 +1,17 @@
+/** The engine options shared by every `quire` command: --data-dir, --concurrency and the environment. */
+import path from 'node:path';
+import { Errors } from '../api/errors.ts';
+import { engineOptionsFromEnv, type EngineOptions } from '../engine.ts';
+import { defaultDataDir } from '../paths.ts';
+
+export function engineOptions(values: { 'data-dir'?: string; concurrency?: string }): EngineOptions {
+  const concurrency = values.concurrency ? Number(values.concurrency) : undefined;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)) {
+    throw Errors.invalidInput('--concurrency must be a whole number from 1 to 32.');
+  }
+  return {
+    dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir(),
+    concurrency,
+    ...engineOptionsFromEnv(),
+  };
+}
