@@ -14,6 +14,13 @@ export function isActiveStatus(status: JobStatus): boolean {
   return status === 'queued' || status === 'running';
 }
 
+/** A file size as users read it, the same in the CLI and the app: "512 B", "34.6 KB", "9.2 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
 /** Steps an export job walks through, in order. `prepare` builds the export HTML. */
 export type JobStep = 'queued' | 'prepare' | 'html' | 'md' | 'pdf' | 'done';
 

@@ -1,6 +1,6 @@
 /** Terminal rendering for the CLI: live bars on a TTY, one-line summaries, the --json shape. */
 import path from 'node:path';
-import type { JobSnapshot } from '../api/types.ts';
+import { formatBytes, type JobSnapshot } from '../api/types.ts';
 
 export function jobJson(job: JobSnapshot) {
   return {
@@ -13,17 +13,11 @@ export function jobJson(job: JobSnapshot) {
   };
 }
 
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 export function formatJobLine(job: JobSnapshot, name?: string): string {
   const head = `${job.id}  ${job.status.padEnd(9)} ${String(job.progress).padStart(3)}%  attempt ${job.attempt}`;
   const label = name ? `  ${name}` : '';
   if (job.status === 'error') return `${head}${label}  error ${job.error?.code}: ${job.error?.message}`;
-  const outs = job.outputs.map((o) => `${path.basename(o.path)} (${size(o.bytes)}${o.pages ? `, ${o.pages} pages` : ''})`).join(', ');
+  const outs = job.outputs.map((o) => `${path.basename(o.path)} (${formatBytes(o.bytes)}${o.pages ? `, ${o.pages} pages` : ''})`).join(', ');
   if (job.status === 'completed') return `${head}${label}  → ${outs}  in ${path.dirname(job.outputs[0]?.path ?? '.')}`;
   return `${head}${label}  ${job.step}: ${job.message}${outs ? `  [done: ${outs}]` : ''}`;
 }

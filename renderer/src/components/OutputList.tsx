@@ -1,5 +1,5 @@
-import type { JobOutput, JobSnapshot } from '../../../engine/api/types.ts';
-import { FORMAT_LABELS, fileName, formatBytes } from '../lib/format.ts';
+import { formatBytes, type JobOutput, type JobSnapshot } from '../../../engine/api/types.ts';
+import { FORMAT_LABELS, fileName } from '../lib/format.ts';
 import { downloadUrl, openOutput, showOutputInFolder } from '../store/actions.ts';
 import { useQuireStore } from '../store/store.ts';
 

@@ -1,12 +1,6 @@
 /** Small display helpers. */
 import type { ExportFormat, JobSnapshot } from '../../../engine/api/types.ts';
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
 export const FORMAT_LABELS: Record<ExportFormat, string> = { pdf: 'PDF', html: 'HTML', md: 'Markdown' };
 
 const STEP_LABELS: Record<string, string> = {
