@@ -49,7 +49,7 @@ describe('golden fixtures', () => {
     expect(result.warnings).toEqual([
       'image img/missing.png not found',
       'image https://example.com/logo.png is on the web and was not downloaded (Quire works offline); a link is shown instead',
-      'image gfm.md is not a supported image type (Quire embeds png, jpg, jpeg, gif, svg and webp)',
+      'image gfm.md is not a png, jpeg, gif, webp, avif, bmp or svg image (its content is text) and was not embedded',
     ]);
   });
 
@@ -230,12 +230,21 @@ describe('images', () => {
     }
   });
 
-  it('allows ../ paths, absolute paths, file: URLs and percent-encoded names', () => {
-    const abs = path.join(dir, 'shared', 'up.png');
-    for (const src of ['../shared/up.png', abs, pathToFileURL(abs).href, 'img/my%20pic.png', '<img/my pic.png>']) {
+  it('allows ../ paths that stay inside, absolute paths, file: URLs and percent-encoded names', () => {
+    const abs = path.join(dir, 'doc', 'img', 'a.png');
+    for (const src of ['../doc/img/a.png', abs, pathToFileURL(abs).href, 'img/my%20pic.png', '<img/my pic.png>']) {
       const { html, warnings } = run(`![x](${src})`);
       expect(warnings, src).toEqual([]);
       expect(html, src).toContain(`src="data:image/png;base64,${PNG.toString('base64')}"`);
+    }
+  });
+
+  it('refuses images outside the document folder, however they are written', () => {
+    const abs = path.join(dir, 'shared', 'up.png');
+    for (const src of ['../shared/up.png', abs, pathToFileURL(abs).href]) {
+      const { html, warnings } = run(`![x](${src})`);
+      expect(warnings, src).toEqual([`image ${src} is outside the document's folder and was not embedded`]);
+      expect(html, src).not.toContain('data:image');
     }
   });
 
@@ -269,7 +278,7 @@ describe('images', () => {
 
   it('refuses other file types and other URL schemes', () => {
     const txt = run('![n](img/notes.txt)');
-    expect(txt.warnings[0]).toMatch(/is not a supported image type/);
+    expect(txt.warnings[0]).toBe('image img/notes.txt is not a png, jpeg, gif, webp, avif, bmp or svg image (its content is text) and was not embedded');
     expect(txt.html).not.toContain('data:text');
     const js = run('<img src="javascript:alert(1)" alt="js">');
     expect(js.warnings[0]).toMatch(/unsupported address/);

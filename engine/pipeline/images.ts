@@ -11,22 +11,20 @@
  * images.render({ src: 'images/a.png', alt: 'A', attrs: ' alt="A"' });
  * // '<img src="data:image/png;base64,…" data-src="images/a.png" alt="A">'
  * images.warnings; // [] — or ['image images/a.png not found']
+ *
+ * Only the document's own files are read: a path must lead, after resolving symlinks, to a
+ * file inside the document's folder (resolveInsideFolder), and its bytes must be an image of a
+ * supported type (sniffImage: the signature decides, not the extension). Anything else is a
+ * placeholder and a warning naming the reference, never embedded.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { extname, isAbsolute, resolve } from 'node:path';
+import { closeSync, constants, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SaxesParser } from 'saxes';
 import { escapeAttr, escapeText } from './html-tokenizer.ts';
 import { urlScheme, type ImageRequest } from './sanitize.ts';
 
-/** Image types Quire embeds, by file extension. */
-export const IMAGE_MIME_TYPES: Readonly<Record<string, string>> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.svg': 'image/svg+xml',
-  '.webp': 'image/webp',
-};
+const SUPPORTED_TYPES = 'png, jpeg, gif, webp, avif, bmp or svg';
 
 export const DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
@@ -39,13 +37,131 @@ export interface ImageInlinerOptions {
 
 type Embedded = { ok: true; dataUri: string } | { ok: false; warning: string };
 
-/** The MIME type the bytes say they are, when it is one of ours; the extension can lie. */
-function sniffMime(bytes: Buffer): string | null {
-  if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) return 'image/png';
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (rel.split(sep)[0] !== '..' && !isAbsolute(rel));
+}
+
+export type FolderResolution =
+  | { ok: true; path: string; size: number }
+  | { ok: false; reason: 'outside' | 'missing' | 'not-a-file'; code?: string };
+
+/**
+ * Where `ref` (a path, relative to `baseDir` or absolute) may be read from: the real path of
+ * an existing file inside `baseDir`. Checked twice: as written, before touching the disk (a
+ * path outside is not even looked at), then after resolving symlinks, so a link inside the
+ * folder that points outside is refused too. The one rule for "a document's own files".
+ *
+ * @example
+ * resolveInsideFolder('/docs/primer', 'images/a.png'); // { ok: true, path: '/docs/primer/images/a.png', size: 1234 }
+ * resolveInsideFolder('/docs/primer', '../secret.png'); // { ok: false, reason: 'outside' }
+ */
+export function resolveInsideFolder(baseDir: string, ref: string, realBaseDir?: string): FolderResolution {
+  const base = resolve(baseDir);
+  const full = resolve(base, ref);
+  let realBase: string;
+  try {
+    realBase = realBaseDir ?? realpathSync.native(base);
+  } catch (e) {
+    return { ok: false, reason: 'missing', code: (e as NodeJS.ErrnoException).code };
+  }
+  // As written: inside the folder by the name it was given or by its real name.
+  if (!isInside(full, base) && !isInside(full, realBase)) return { ok: false, reason: 'outside' };
+  let real: string;
+  try {
+    real = realpathSync.native(full);
+  } catch (e) {
+    return { ok: false, reason: 'missing', code: (e as NodeJS.ErrnoException).code };
+  }
+  if (!isInside(real, realBase)) return { ok: false, reason: 'outside' };
+  try {
+    const st = statSync(real);
+    if (!st.isFile()) return { ok: false, reason: 'not-a-file' };
+    return { ok: true, path: real, size: st.size };
+  } catch (e) {
+    return { ok: false, reason: 'missing', code: (e as NodeJS.ErrnoException).code };
+  }
+}
+
+/** The ISO-BMFF brands of an ftyp box (AVIF files start with one). */
+function ftypBrands(bytes: Buffer): string[] {
+  if (bytes.length < 16 || bytes.toString('latin1', 4, 8) !== 'ftyp') return [];
+  const size = Math.min(bytes.readUInt32BE(0), bytes.length, 256);
+  const brands = [bytes.toString('latin1', 8, 12)];
+  for (let i = 16; i + 4 <= size; i += 4) brands.push(bytes.toString('latin1', i, i + 4));
+  return brands;
+}
+
+/** The MIME type the bytes are, when it is an image type Quire embeds; null otherwise. */
+export function sniffImage(bytes: Buffer): string | null {
+  if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.readUInt32BE(4) === 0x0d0a1a0a) return 'image/png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (bytes.length >= 6 && bytes.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
+  if (bytes.length >= 6 && /^GIF8[79]a$/.test(bytes.toString('latin1', 0, 6))) return 'image/gif';
   if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+  const brands = ftypBrands(bytes);
+  if (brands.includes('avif') || brands.includes('avis')) return 'image/avif';
+  // "BM" alone starts too many text files: also ask for a known DIB header size.
+  if (bytes.length >= 18 && bytes.toString('latin1', 0, 2) === 'BM' && [12, 40, 52, 56, 64, 108, 124].includes(bytes.readUInt32LE(14))) return 'image/bmp';
+  if (isSvgDocument(bytes)) return 'image/svg+xml';
   return null;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** `<!ENTITY name "value">` declarations of a DOCTYPE's internal subset (general entities only). */
+const ENTITY_DECL = /<!ENTITY\s+([A-Za-z_:][\w.:-]*)\s+(?:"([^"]*)"|'([^']*)')\s*>/g;
+
+/**
+ * True when the bytes are UTF-8 text that is a well-formed XML document whose root element
+ * is <svg> (any prefix), checked with saxes, a conformant XML parser. Entities declared in the
+ * DOCTYPE (Illustrator writes `<!ENTITY ns_svg "…">`) are known by name but never expanded
+ * into each other, so an entity bomb stays small; anything else undefined is an error.
+ */
+export function isSvgDocument(bytes: Buffer): boolean {
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return false;
+  }
+  const parser = new SaxesParser({ xmlns: false });
+  let root: string | null = null;
+  let failed = false;
+  parser.on('error', () => {
+    failed = true;
+  });
+  parser.on('doctype', (doctype) => {
+    for (const m of doctype.matchAll(ENTITY_DECL)) parser.ENTITIES[m[1]!] = (m[2] ?? m[3] ?? '').replace(/[&<]/g, ' ');
+  });
+  parser.on('opentagstart', (tag) => {
+    root ??= tag.name;
+  });
+  try {
+    parser.write(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).close();
+  } catch {
+    return false;
+  }
+  return !failed && root !== null && (root === 'svg' || (root as string).endsWith(':svg'));
+}
+
+/** What a file that is not a supported image holds, in a few words for the warning. */
+function describeContent(bytes: Buffer, ext: string): string {
+  if (bytes.length === 0) return 'empty';
+  if (bytes.toString('latin1', 0, 5) === '%PDF-') return 'a PDF document';
+  if (bytes.toString('latin1', 0, 4) === 'PK\x03\x04') return 'a ZIP archive';
+  let text: string | null = null;
+  try {
+    text = UTF8.decode(bytes.subarray(0, 4096));
+  } catch {
+    // a multi-byte character cut at 4096 still counts as text
+    try {
+      text = UTF8.decode(bytes.subarray(0, 4093));
+    } catch {
+      text = null;
+    }
+  }
+  if (text === null || text.includes('\u0000')) return 'binary data of another kind';
+  if (ext === '.svg' || /^\s*(<\?xml|<svg)/.test(text)) return 'text that is not a well-formed SVG document';
+  return 'text';
 }
 
 function formatSize(bytes: number): string {
@@ -58,6 +174,7 @@ export class ImageInliner {
   readonly #maxBytes: number;
   readonly #cache = new Map<string, Embedded>();
   readonly #warnings = new Set<string>();
+  #realBase: string | undefined;
 
   constructor(baseDir: string | null, options: ImageInlinerOptions = {}) {
     this.#baseDir = baseDir;
@@ -121,46 +238,64 @@ export class ImageInliner {
       candidates.add(p);
     }
 
-    let firstFull: string | null = null;
-    for (const candidate of candidates) {
-      if (!isAbsolute(candidate) && this.#baseDir === null) {
+    if (this.#baseDir === null) {
+      if ([...candidates].some((c) => !isAbsolute(c))) {
         return { ok: false, warning: `image ${src} not found (the document has no folder to resolve relative paths against)` };
       }
-      const full = isAbsolute(candidate) ? candidate : resolve(this.#baseDir!, candidate);
-      firstFull ??= full;
-      const cached = this.#cache.get(full);
-      if (cached) return cached;
-      let size: number;
-      try {
-        const st = statSync(full);
-        if (!st.isFile()) continue;
-        size = st.size;
-      } catch {
+      return { ok: false, warning: `image ${src} was not embedded: Quire embeds only images from the document's own folder, and this document has none (it was not imported from a file)` };
+    }
+
+    let outside = false;
+    for (const candidate of candidates) {
+      const found = resolveInsideFolder(this.#baseDir, candidate, this.#realBaseDir());
+      if (!found.ok) {
+        outside ||= found.reason === 'outside';
         continue;
       }
-      const result = this.#read(full, size, src);
-      this.#cache.set(full, result);
+      const cached = this.#cache.get(found.path);
+      if (cached) return cached;
+      const result = this.#read(found.path, found.size, src);
+      this.#cache.set(found.path, result);
       return result;
     }
-    const ext = extname(firstFull ?? bare).toLowerCase();
-    if (!(ext in IMAGE_MIME_TYPES)) return { ok: false, warning: unsupported(src) };
+    if (outside) return { ok: false, warning: `image ${src} is outside the document's folder and was not embedded` };
     return { ok: false, warning: `image ${src} not found` };
   }
 
+  /** The document folder's real path, resolved once (undefined if it does not exist). */
+  #realBaseDir(): string | undefined {
+    if (this.#realBase === undefined && this.#baseDir !== null) {
+      try {
+        this.#realBase = realpathSync.native(resolve(this.#baseDir));
+      } catch {
+        // resolveInsideFolder reports the folder as missing
+      }
+    }
+    return this.#realBase;
+  }
+
   #read(full: string, bytes: number, src: string): Embedded {
-    const ext = extname(full).toLowerCase();
-    const byExtension = IMAGE_MIME_TYPES[ext];
-    if (!byExtension) return { ok: false, warning: unsupported(src) };
     if (bytes > this.#maxBytes) {
       return { ok: false, warning: `image ${src} is ${formatSize(bytes)}, larger than the ${formatSize(this.#maxBytes)} limit, and was not embedded` };
     }
     let data: Buffer;
     try {
-      data = readFileSync(full);
+      // The real path was checked; O_NOFOLLOW refuses a symlink swapped in since (POSIX).
+      const fd = openSync(full, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      try {
+        data = readFileSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       return { ok: false, warning: `image ${src} could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
     }
-    const mime = byExtension === 'image/svg+xml' ? byExtension : (sniffMime(data) ?? byExtension);
+    // The bytes decide, never the extension: a text file named .png is not embedded.
+    const mime = sniffImage(data);
+    if (!mime) {
+      const content = describeContent(data, extname(full).toLowerCase());
+      return { ok: false, warning: `image ${src} is not a ${SUPPORTED_TYPES} image (its content is ${content}) and was not embedded` };
+    }
     return { ok: true, dataUri: `data:${mime};base64,${data.toString('base64')}` };
   }
 
@@ -173,10 +308,6 @@ export class ImageInliner {
       `<span class="quire-image-alt">${escapeText(img.alt || src || 'Image')}</span></span>`
     );
   }
-}
-
-function unsupported(src: string): string {
-  return `image ${src} is not a supported image type (Quire embeds png, jpg, jpeg, gif, svg and webp)`;
 }
 
 function short(s: string): string {
