@@ -13,6 +13,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DocumentChange } from './api/contract.ts';
@@ -23,12 +24,17 @@ import {
   isActiveStatus,
   type DocumentSummary,
   type ExportOptions,
+  type JobOutput,
   type JobSnapshot,
   type QuireDocument,
   type StageState,
   type WorkflowDefinition,
 } from './api/types.ts';
 import { assertWritableDir } from './jobs/atomic-files.ts';
+import { chooseOutputBase, readIntactOutput, reserveOutputs } from './jobs/output-claims.ts';
+import { sourceKeyOf } from './jobs/output-keys.ts';
+import { safeBaseName } from './jobs/output-names.ts';
+import { removeLeftovers, type LeftoversRemoved } from './jobs/leftovers.ts';
 import { runExportJob, type PipelineRunner } from './jobs/run-export-job.ts';
 import { Throttle } from './jobs/progress.ts';
 import { Scheduler, defaultConcurrency } from './jobs/scheduler.ts';
@@ -41,7 +47,7 @@ import {
   type SaveStageStateInput,
   type UpdateDocumentInput,
 } from './store/document-store.ts';
-import { readDocumentFile } from './store/import-file.ts';
+import { readDocumentFile, type ImportedFile } from './store/import-file.ts';
 import { JobStore, toSnapshot, type JobRow, type ListJobsOptions, type Owner } from './store/job-store.ts';
 import { DEFAULT_EXPORT_OPTIONS, WORKFLOWS, getStage } from './store/workflows.ts';
 import { defaultOutputDir } from './paths.ts';
@@ -66,6 +72,8 @@ export interface EngineOptions {
   leaseMs?: number;
   /** Test hook: pause at the start of each step (crash tests). */
   stepDelayMs?: number;
+  /** Test hook: time limit of every worker step instead of the size-scaled default (step-limits.ts). */
+  stepTimeLimitMs?: number;
   /** Minimum interval between two events of one job (default 100 ms: ≤ 10 updates/s). */
   eventIntervalMs?: number;
   /** The user's defaults (settings), applied under what a stage state or a call asks for. */
@@ -83,15 +91,9 @@ export interface StartExportInput {
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
-/** A file name from a title: path separators and characters Windows forbids become dashes. */
+/** A file name from a title that stays inside the output folder on every OS (see output-names.ts). */
 export function fileNameFromTitle(title: string): string {
-  const cleaned = title
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '-')
-    .replace(/\s+/g, ' ')
-    .replace(/^[\s.-]+|[\s.-]+$/g, '')
-    .slice(0, 80)
-    .trim();
-  return cleaned || 'document';
+  return safeBaseName(title);
 }
 
 function mergeOptions(...parts: Array<Partial<ExportOptions> | undefined>): ExportOptions {
@@ -101,6 +103,7 @@ function mergeOptions(...parts: Array<Partial<ExportOptions> | undefined>): Expo
     if (p.formats !== undefined) out.formats = [...p.formats];
     if (p.outDir !== undefined) out.outDir = p.outDir;
     if (p.fileName !== undefined) out.fileName = p.fileName;
+    if (p.overwrite !== undefined) out.overwrite = p.overwrite;
     if (p.pdf) out.pdf = { ...out.pdf, ...p.pdf, margins: { ...out.pdf.margins, ...(p.pdf.margins ?? {}) } };
   }
   return out;
@@ -169,7 +172,11 @@ export class Engine {
             publish: (row) => this.#publish(row),
             run: (row, token, signal) => this.#run(row, token, signal),
             onError: (e) => this.#events.emit('error', e),
-            onRecovered: (row) => this.#handledHere.add(row.id),
+            onRecovered: (row) => {
+              this.#handledHere.add(row.id);
+              // Ended after its attempts (JOB_INTERRUPTED): its work folder is of no more use.
+              if (!isActiveStatus(row.status)) void fsp.rm(path.join(this.dataDir, 'work', row.id), { recursive: true, force: true }).catch(() => undefined);
+            },
           });
     // An 'error' event with no listener would throw; background failures are reported, not fatal.
     this.#events.on('error', () => undefined);
@@ -206,10 +213,15 @@ export class Engine {
     return doc;
   }
 
-  /** Reads and validates a file (see readDocumentFile for the errors), then creates a document. */
-  async importFile(file: string, workflowId?: string): Promise<QuireDocument & { fileBaseName: string }> {
-    const f = readDocumentFile(file);
-    const doc = await this.createDocument({ title: f.title, source: f.source, format: f.format, baseDir: f.baseDir, workflowId });
+  /**
+   * Reads and validates a file (see readDocumentFile for the errors), then creates its
+   * document, or updates the one already imported from that file: the same file is the same
+   * document, so exporting it again replaces its own earlier outputs.
+   */
+  async importFile(file: string | ImportedFile, workflowId?: string): Promise<QuireDocument & { fileBaseName: string }> {
+    const f = typeof file === 'string' ? readDocumentFile(file) : file;
+    const { doc, created } = await this.docs.upsertBySourcePath(sourceKeyOf(f.path), { title: f.title, source: f.source, format: f.format, baseDir: f.baseDir, workflowId });
+    this.#events.emit('document', { documentId: doc.id, kind: created ? 'created' : 'updated' } satisfies DocumentChange);
     return { ...doc, fileBaseName: f.baseName };
   }
 
@@ -268,11 +280,9 @@ export class Engine {
         .digest('hex');
       const existing = await JobStore.findActiveByDedupeKey(trx, dedupeKey);
       if (existing) return { row: existing, created: false };
-      // Two active jobs never write the same file: a clash gets " (2)", " (3)", …
-      const active = await trx.selectFrom('jobs').select(['options', 'output_base']).where('status', 'in', ['queued', 'running']).execute();
-      const taken = new Set(active.filter((j) => (JSON.parse(j.options) as ExportOptions).outDir === jobOptions.outDir).map((j) => j.output_base));
-      let outputBase = jobOptions.fileName!;
-      for (let n = 2; taken.has(outputBase); n++) outputBase = `${jobOptions.fileName} (${n})`;
+      // Never a source, a foreign file or another active export's file: else " (2)", " (3)", …
+      const claim = { documentId: doc.id, outDir: jobOptions.outDir!, formats: jobOptions.formats, overwrite: !!jobOptions.overwrite };
+      const outputBase = await chooseOutputBase(trx, { ...claim, jobId: null, base: jobOptions.fileName! });
       const row = await JobStore.insert(trx, {
         documentId: doc.id,
         stageId: input.stageId,
@@ -283,6 +293,7 @@ export class Engine {
         createdBy: osUser(),
         maxAttempts: this.#options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       });
+      await reserveOutputs(trx, { ...claim, jobId: row.id, base: outputBase });
       await saveStageStateRow(trx, doc.id, input.stageId, { exportJobId: row.id, status: 'in_progress' });
       return { row, created: true };
     });
@@ -311,6 +322,17 @@ export class Engine {
 
   getJob(jobId: string): Promise<JobSnapshot> {
     return this.jobs.get(jobId);
+  }
+
+  /**
+   * The bytes a job wrote for one format, only while the file still holds exactly them:
+   * Download and Open use this. Throws OUTPUT_MISSING or OUTPUT_CHANGED with a plain message.
+   */
+  async readJobOutput(jobId: string, format: string): Promise<{ output: JobOutput; data: Buffer }> {
+    const job = await this.jobs.get(jobId);
+    const output = job.outputs.find((o) => o.format === format);
+    if (!output) throw Errors.invalidInput(`Job ${jobId} has no ${format} output.`, { jobId, format });
+    return { output, data: await readIntactOutput(output) };
   }
 
   listJobs(options?: ListJobsOptions): Promise<JobSnapshot[]> {
@@ -404,6 +426,18 @@ export class Engine {
 
   // ---- internals -------------------------------------------------------------------------
 
+  /** What the last removeLeftovers() freed (createEngine runs it before starting jobs). */
+  leftoversRemoved: LeftoversRemoved = { folders: 0, bytes: 0 };
+
+  /**
+   * Removes what dead runs left: work folders of jobs no longer queued or running, and the
+   * Chromium folders of processes that are gone (see jobs/leftovers.ts). Never throws.
+   */
+  async removeLeftovers(): Promise<LeftoversRemoved> {
+    this.leftoversRemoved = await removeLeftovers({ jobs: this.jobs, workDir: path.join(this.dataDir, 'work') }).catch(() => ({ folders: 0, bytes: 0 }));
+    return this.leftoversRemoved;
+  }
+
   /** Jobs this process ran or recovered (requeued or ended), for reports such as `quire resume`. */
   get jobsHandledHere(): string[] {
     return [...this.#handledHere];
@@ -415,6 +449,7 @@ export class Engine {
       {
         jobs: this.jobs,
         docs: this.docs,
+        db: this.#store.db,
         pipeline: await this.#pipelinePool(),
         pdf: () => this.#pdfRenderer(),
         workDir: path.join(this.dataDir, 'work'),
@@ -430,7 +465,11 @@ export class Engine {
   async #pipelinePool(): Promise<PipelineRunner> {
     if (!this.#pipeline) {
       const { createPipelinePool } = await import('./pipeline/pool.ts');
-      this.#pipeline = createPipelinePool({ maxThreads: this.#options.maxThreads, workerFile: this.#options.workerFile });
+      this.#pipeline = createPipelinePool({
+        maxThreads: this.#options.maxThreads,
+        workerFile: this.#options.workerFile,
+        stepTimeLimitMs: this.#options.stepTimeLimitMs,
+      });
     }
     return this.#pipeline!;
   }
@@ -514,6 +553,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   await engine.initChangeFeed();
   if (options.runJobs !== false) {
     if (!options.pdfRenderer) await engine.ensurePdfRenderer();
+    await engine.removeLeftovers();
     engine.startJobs();
   }
   return engine;

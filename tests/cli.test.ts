@@ -75,6 +75,97 @@ describe('quire export', () => {
   });
 });
 
+describe('quire export never replaces what Quire did not write for that file', () => {
+  const md = (o: { path: string }) => fs.readFileSync(o.path, 'utf8');
+
+  it('exporting notes.md to Markdown in its own folder keeps the source byte for byte', async () => {
+    const { dir, data } = workspace();
+    const folder = path.join(dir, 'notes');
+    fs.mkdirSync(folder);
+    const src = path.join(folder, 'notes.md');
+    // Things turndown rewrites: table alignment, an HTML comment, trailing spaces.
+    const original = Buffer.from('# Notes\n\n| left | right |\n|:-----|------:|\n| 1 | 2 |\n\n<!-- keep me -->\nline with break  \nnext\n');
+    fs.writeFileSync(src, original);
+    for (const extra of [[], ['--overwrite']]) {
+      const r = await runQuire(['export', 'notes.md', '--format', 'md', '--data-dir', data, '--json', ...extra], { cwd: folder });
+      expect(r.code, r.stderr).toBe(0);
+      const [job] = parseJsonLines(r.stdout);
+      expect(job.status).toBe('completed');
+      expect(fs.readFileSync(src).equals(original)).toBe(true);
+      expect(job.outputs.map((o: { path: string }) => path.basename(o.path))).toEqual(['notes (2).md']);
+      expect(job.warnings).toEqual([expect.stringContaining('"notes.md" already exists')]);
+    }
+    expect(fs.readdirSync(folder).sort()).toEqual(['notes (2).md', 'notes.md']);
+  });
+
+  it('two different notes.md exported into one --out by separate runs keep both outputs, each with its own text', async () => {
+    const { dir, data, out } = workspace();
+    const files = ['a', 'b'].map((sub) => {
+      fs.mkdirSync(path.join(dir, sub));
+      const f = path.join(dir, sub, 'notes.md');
+      fs.writeFileSync(f, `# Notes\n\nwritten in folder ${sub}\n`);
+      return f;
+    });
+    const jobs = [];
+    for (const f of files) {
+      const r = await runQuire(['export', f, '--format', 'html,md', '--out', out, '--data-dir', data, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      jobs.push(parseJsonLines(r.stdout)[0]);
+    }
+    expect(fs.readdirSync(out).sort()).toEqual(['notes (2).html', 'notes (2).md', 'notes.html', 'notes.md']);
+    expect(jobs[0].documentId).not.toBe(jobs[1].documentId);
+    expect(md(jobs[0].outputs[0])).toContain('written in folder a');
+    expect(md(jobs[1].outputs[0])).toContain('written in folder b');
+    expect(path.basename(jobs[1].outputs[1].path)).toBe('notes (2).md');
+  });
+
+  it('the same file exported twice is one document: its output is replaced, never duplicated', async () => {
+    const { dir, data, out } = workspace();
+    const f = path.join(dir, 'notes.md');
+    fs.writeFileSync(f, '# Notes\n\nfirst version\n');
+    const first = await runQuire(['export', f, '--format', 'html', '--out', out, '--data-dir', data, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    fs.writeFileSync(f, '# Notes\n\nsecond version\n');
+    const second = await runQuire(['export', f, '--format', 'html', '--out', out, '--data-dir', data, '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    const [a, b] = [parseJsonLines(first.stdout)[0], parseJsonLines(second.stdout)[0]];
+    expect(b.documentId).toBe(a.documentId);
+    expect(fs.readdirSync(out)).toEqual(['notes.html']);
+    expect(b.outputs[0].path).toBe(a.outputs[0].path);
+    expect(fs.readFileSync(path.join(out, 'notes.html'), 'utf8')).toContain('second version');
+  });
+
+  it('a file of the user at the output path is kept; --overwrite replaces it', async () => {
+    const { dir, data, out } = workspace();
+    fs.mkdirSync(out);
+    const mine = path.join(out, 'notes.html');
+    fs.writeFileSync(mine, '<p>made by hand</p>');
+    const f = path.join(dir, 'notes.md');
+    fs.writeFileSync(f, '# Notes\n\nexported\n');
+    const kept = await runQuire(['export', f, '--format', 'html', '--out', out, '--data-dir', data, '--json']);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(fs.readFileSync(mine, 'utf8')).toBe('<p>made by hand</p>');
+    expect(path.basename(parseJsonLines(kept.stdout)[0].outputs[0].path)).toBe('notes (2).html');
+    // The user is told why the output did not get the plain name.
+    expect(kept.stderr).toContain('warning: "notes.html" already exists and is not a file Quire wrote for this document');
+    expect(kept.stderr).toContain('saved as "notes (2).html"');
+
+    const replaced = await runQuire(['export', f, '--format', 'html', '--out', out, '--data-dir', data, '--json', '--overwrite']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(path.basename(parseJsonLines(replaced.stdout)[0].outputs[0].path)).toBe('notes.html');
+    expect(fs.readFileSync(mine, 'utf8')).toContain('exported');
+  });
+
+  it('a file name Windows reserves gets a name that works everywhere', async () => {
+    const { dir, data, out } = workspace();
+    const f = path.join(dir, 'aux.md');
+    fs.writeFileSync(f, '# Aux\n');
+    const r = await runQuire(['export', f, '--format', 'md', '--out', out, '--data-dir', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(out)).toEqual(['aux_.md']);
+  });
+});
+
 describe('quire export with images it cannot embed', () => {
   it('completes, names each problem on stderr, and lists them in --json', async () => {
     const { dir, data, out } = workspace();

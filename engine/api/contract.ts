@@ -39,6 +39,8 @@ export interface Settings {
   /** Jobs run at once (takes effect at the next start). */
   concurrency: number;
   openFolderWhenDone: boolean;
+  /** Exports replace files at their output path that Quire did not write (never a source file). */
+  overwriteOutputs: boolean;
 }
 
 export interface HostInfo {

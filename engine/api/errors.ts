@@ -26,10 +26,15 @@ export type ErrorCode =
   | 'UNSUPPORTED_FILE_TYPE'
   | 'OUTPUT_NOT_WRITABLE'
   | 'OUTPUT_WRITE_FAILED'
+  | 'DATA_DIR_UNUSABLE'
+  | 'OUTPUT_CHANGED'
+  | 'OUTPUT_MISSING'
   | 'CHROMIUM_NOT_FOUND'
   | 'CHROMIUM_FAILED'
   | 'PDF_TIMEOUT'
   | 'PDF_FAILED'
+  | 'PDF_PAGE_TOO_LARGE'
+  | 'STEP_TIMEOUT'
   | 'CONVERSION_FAILED'
   | 'WORKER_CRASHED'
   | 'JOB_INTERRUPTED'
@@ -65,6 +70,9 @@ function mb(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+/** How an OUTPUT_NOT_WRITABLE message begins: a form shows such an error at its output-folder field. */
+export const OUTPUT_FOLDER_ERROR_PREFIX = 'Cannot write to the output folder ';
+
 export const Errors = {
   documentNotFound: (id: string) =>
     new QuireError('DOCUMENT_NOT_FOUND', `Document ${id} does not exist. It may have been deleted; reload the library.`, { id }),
@@ -95,10 +103,16 @@ export const Errors = {
     new QuireError('FILE_TOO_LARGE', `${path}: is ${mb(bytes)}; Quire exports documents up to ${mb(limit)}. Split it into smaller documents.`, { path, bytes, limit }),
   unsupportedFileType: (path: string) =>
     new QuireError('UNSUPPORTED_FILE_TYPE', `${path}: unsupported file type. Quire imports Markdown (.md, .markdown, .txt) and HTML (.html, .htm).`, { path }),
-  outputNotWritable: (dir: string, reason: string) =>
-    new QuireError('OUTPUT_NOT_WRITABLE', `Cannot write to the output folder ${dir} (${reason}). Choose another folder with --out or fix its permissions.`, { dir }),
+  outputNotWritable: (dir: string, reason: string, advice = 'Choose another folder (--out on the command line) or fix its permissions.') =>
+    new QuireError('OUTPUT_NOT_WRITABLE', `${OUTPUT_FOLDER_ERROR_PREFIX}${dir} (${reason}). ${advice}`, { dir }),
+  dataDirUnusable: (dir: string, reason: string, advice = 'Choose another folder.') =>
+    new QuireError('DATA_DIR_UNUSABLE', `Cannot keep Quire's data in ${dir} (${reason}). ${advice} Set it with --data-dir or QUIRE_DATA_DIR.`, { dir }),
   outputWriteFailed: (path: string, reason: string) =>
     new QuireError('OUTPUT_WRITE_FAILED', `Could not write ${path} (${reason}). Nothing was left half-written; free some space or choose another folder, then retry.`, { path }),
+  outputChanged: (path: string) =>
+    new QuireError('OUTPUT_CHANGED', `${path} was changed or replaced after Quire wrote it; export again to get a fresh copy.`, { path }),
+  outputMissing: (path: string) =>
+    new QuireError('OUTPUT_MISSING', `${path} is gone (moved or deleted after Quire wrote it); export again to recreate it.`, { path }),
   chromiumNotFound: (tried: string[]) =>
     new QuireError(
       'CHROMIUM_NOT_FOUND',
@@ -110,6 +124,19 @@ export const Errors = {
   pdfTimeout: (seconds: number) =>
     new QuireError('PDF_TIMEOUT', `Rendering the PDF took longer than ${seconds} s and was stopped. The document may be too large; split it or retry.`, { seconds }),
   pdfFailed: (reason: string) => new QuireError('PDF_FAILED', `The PDF could not be rendered (${reason}). Retry the export.`),
+  pdfPageTooLarge: (bytes: number, limit: number) =>
+    new QuireError(
+      'PDF_PAGE_TOO_LARGE',
+      `The document is ${mb(bytes)} with its images inlined; Chromium can print pages up to ${mb(limit)}. Export it as HTML or Markdown, or split it (or use fewer or smaller images) for PDF.`,
+      { bytes, limit },
+    ),
+  /** A pipeline step ran past its time limit; `cause` says what in the input is likely to blame, with what to do. */
+  stepTimeout: (step: string, seconds: number, cause?: string) =>
+    new QuireError(
+      'STEP_TIMEOUT',
+      `The ${step} step took longer than ${seconds} s and was stopped. ${cause ?? 'The document may be too large or too complex for it; split it, or export without this format.'}`,
+      { step, seconds },
+    ),
   conversionFailed: (step: string, reason: string) =>
     new QuireError('CONVERSION_FAILED', `Converting the document failed while ${step} (${reason}).`, { step }),
   workerCrashed: (reason: string) =>

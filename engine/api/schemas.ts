@@ -31,6 +31,7 @@ const exportOptionsPatch = z.strictObject({
   formats: z.array(format).min(1).max(3).optional(),
   outDir: z.string().min(1).max(4096).nullable().optional(),
   fileName: z.string().min(1).max(200).optional(),
+  overwrite: z.boolean().optional(),
   pdf: pdfOptions.partial().extend({ margins: margins.partial().optional() }).optional(),
 });
 /** 10 MB of text: the same limit as a file import. */
@@ -45,6 +46,7 @@ export const settingsSchema = z.strictObject({
   theme: z.enum(['system', 'light', 'dark']),
   concurrency: z.number().int().min(1).max(16),
   openFolderWhenDone: z.boolean(),
+  overwriteOutputs: z.boolean(),
 });
 
 export const CALL_SCHEMAS: Record<ApiMethod, z.ZodTuple> = {

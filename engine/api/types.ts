@@ -80,6 +80,12 @@ export interface ExportOptions {
   outDir: string | null;
   /** Base name of the output files without extension; defaults to one made from the title. */
   fileName?: string;
+  /**
+   * Replace a file already at the output path although Quire did not write it for this
+   * document (default false: the new output gets a free name such as "notes (2).pdf").
+   * Never replaces a document's source file.
+   */
+  overwrite?: boolean;
   pdf: PdfOptions;
 }
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Errors } from '../api/errors.ts';
 import { engineOptionsFromEnv, type EngineOptions } from '../engine.ts';
+import { assertUsableDataDir } from '../jobs/output-dir.ts';
 import { defaultDataDir } from '../paths.ts';
 
 export function engineOptions(values: { 'data-dir'?: string; concurrency?: string }): EngineOptions {
@@ -9,8 +10,11 @@ export function engineOptions(values: { 'data-dir'?: string; concurrency?: strin
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)) {
     throw Errors.invalidInput('--concurrency must be a whole number from 1 to 32.');
   }
+  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+  // Before anything creates it: a recursive mkdir under /proc never returns.
+  assertUsableDataDir(dataDir);
   return {
-    dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir(),
+    dataDir,
     concurrency,
     ...engineOptionsFromEnv(),
   };

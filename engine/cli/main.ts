@@ -1,7 +1,7 @@
 /**
  * `quire` — the headless host of the engine.
  *
- *   quire export <file...> [--format pdf,html,md] [--out DIR] [--json]
+ *   quire export <file...> [--format pdf,html,md] [--out DIR] [--overwrite] [--json]
  *   quire jobs [--json]
  *   quire resume [--json]
  *   quire cancel <jobId>
@@ -14,13 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Errors, QuireError, isQuireError } from '../api/errors.ts';
-import { EXPORT_FORMATS, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
+import { EXPORT_FORMATS, formatBytes, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { assertWritableDir } from '../jobs/atomic-files.ts';
 import { DEFAULT_LEASE_MS, runnerIsGone } from '../jobs/scheduler.ts';
 import { readDocumentFile, type ImportedFile } from '../store/import-file.ts';
 import { exportStageOf } from '../store/workflows.ts';
 import { engineOptions } from './engine-options.ts';
+import { exitOnStopSignals } from './stop-signals.ts';
 import { ProgressView, formatJobLine, jobJson } from './progress-view.ts';
 
 const USAGE = `Usage: quire <command> [options]
@@ -29,6 +30,8 @@ Commands:
   export <file...>   Import each file and export it (one durable job per file)
       --format LIST    Comma-separated: pdf,html,md (default: all three)
       --out DIR        Output folder (default: the current folder)
+      --overwrite      Replace files already at the output names that Quire did not
+                       write for this file (never the source); default: use "name (2)"
       --json           Print one JSON line per job when done
   jobs               List every job with status, progress, step, attempt, outputs, error
   resume             Run every queued or interrupted job to completion
@@ -75,13 +78,7 @@ export function parseFormats(list: string | undefined): ExportFormat[] {
 async function follow(engine: Engine, jobIds: string[], io: Io, json: boolean, names: Map<string, string>): Promise<JobSnapshot[]> {
   const view = !json && io.out.isTTY ? new ProgressView(io.out, names) : null;
   const off = view ? engine.onDidChangeJob((job) => jobIds.includes(job.id) && view.update(job)) : () => undefined;
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    io.err.write('\nquire: interrupted; the jobs stay queued. Run "quire resume" to finish them.\n');
-    void engine.close().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
+  const release = exitOnStopSignals(engine, io, '\nquire: interrupted; the jobs stay queued. Run "quire resume" to finish them.\n');
   try {
     if (view) for (const j of await Promise.all(jobIds.map((id) => engine.getJob(id)))) view.update(j);
     const finals = await engine.waitForJobs(jobIds);
@@ -89,7 +86,7 @@ async function follow(engine: Engine, jobIds: string[], io: Io, json: boolean, n
     return finals;
   } finally {
     off();
-    if (!interrupted) process.off('SIGINT', onSigint);
+    release();
   }
 }
 
@@ -112,6 +109,7 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
       format: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
       'data-dir': { type: 'string' },
       concurrency: { type: 'string' },
     },
@@ -149,11 +147,16 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
     const names = new Map<string, string>();
     const jobIds: string[] = [];
     for (const f of files) {
-      const doc = await engine.createDocument({ title: f.title, source: f.source, format: f.format, baseDir: f.baseDir });
+      // The same file is the same document: a second export replaces its own earlier outputs.
+      const doc = await engine.importFile(f);
       const stage = exportStageOf(doc.workflowId)!;
-      const { jobId } = await engine.startExport({ documentId: doc.id, stageId: stage.id, options: { formats, outDir, fileName: f.baseName } });
+      const { jobId } = await engine.startExport({
+        documentId: doc.id,
+        stageId: stage.id,
+        options: { formats, outDir, fileName: f.baseName, ...(values.overwrite ? { overwrite: true } : {}) },
+      });
       names.set(jobId, path.basename(f.path));
-      jobIds.push(jobId);
+      if (!jobIds.includes(jobId)) jobIds.push(jobId); // the same file named twice is one job
     }
     const finals = await follow(engine, jobIds, io, !!values.json, names);
     return report(io, finals, !!values.json, names);
@@ -183,6 +186,7 @@ async function cmdJobs(args: string[], io: Io): Promise<number> {
 async function cmdResume(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' }, concurrency: { type: 'string' } } });
   const engine = await createEngine(engineOptions(values));
+  const release = exitOnStopSignals(engine, io, '\nquire: interrupted; unfinished jobs stay queued. Run "quire resume" again to finish them.\n');
   try {
     await engine.runUntilIdle();
     // Report what this process ran; jobs run by another process on the same folder are theirs.
@@ -190,8 +194,11 @@ async function cmdResume(args: string[], io: Io): Promise<number> {
     if (finals.length === 0 && !values.json) io.out.write('Nothing to resume.\n');
     const stillRunning = (await engine.listJobs({ statuses: ['running'] })).length;
     if (stillRunning && !values.json) io.out.write(`${stillRunning} job(s) are running in another Quire process.\n`);
+    const { folders, bytes } = engine.leftoversRemoved;
+    if (folders && !values.json) io.out.write(`Removed ${folders} leftover folder${folders > 1 ? 's' : ''} (${formatBytes(bytes)}) from earlier runs.\n`);
     return report(io, finals, !!values.json, new Map());
   } finally {
+    release();
     await engine.close();
   }
 }

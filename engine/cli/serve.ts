@@ -12,9 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Errors } from '../api/errors.ts';
+import { formatBytes } from '../api/types.ts';
 import { createEngine } from '../engine.ts';
 import { engineOptions } from './engine-options.ts';
 import { JsonSettingsStore, defaultSettings } from '../host/settings.ts';
+import { assertUsableOutputDir } from '../jobs/output-dir.ts';
 import { defaultOutputDir } from '../paths.ts';
 import { createWebHostApi, loadOrCreateToken } from '../web-host/host.ts';
 import { startWebHost } from '../web-host/server.ts';
@@ -93,7 +95,10 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
   const { dataDir } = options;
   fs.mkdirSync(dataDir, { recursive: true });
   const settings = new JsonSettingsStore(path.join(dataDir, 'settings.json'), defaultSettings(defaultOutputDir()));
-  if (values.out) settings.update({ outputDir: path.resolve(values.out) });
+  if (values.out) {
+    assertUsableOutputDir(values.out);
+    settings.update({ outputDir: path.resolve(values.out) });
+  }
 
   const engine = await createEngine({
     ...options,
@@ -101,7 +106,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
     // The user's settings sit under what a stage or a call asks for.
     exportDefaults: () => {
       const s = settings.get();
-      return { outDir: s.outputDir, pdf: s.pdf };
+      return { outDir: s.outputDir, pdf: s.pdf, overwrite: s.overwriteOutputs };
     },
   });
 
@@ -126,6 +131,8 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
   // First stdout line: the address (tests and scripts read it). Details go to stderr.
   io.out.write(`${host.url}\n`);
   io.err.write(`quire: serving Quire at ${host.origin} (data: ${dataDir}). Open the address above; Ctrl-C stops.\n`);
+  const { folders, bytes } = engine.leftoversRemoved;
+  if (folders) io.err.write(`quire: removed ${folders} leftover folder${folders > 1 ? 's' : ''} (${formatBytes(bytes)}) from earlier runs.\n`);
 
   await new Promise<void>((resolve) => {
     const stop = () => {

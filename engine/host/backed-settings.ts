@@ -16,7 +16,7 @@ export interface SettingsBacking {
   write(settings: Settings): void;
 }
 
-const KEYS: ReadonlyArray<keyof Settings> = ['outputDir', 'defaultFormats', 'pdf', 'theme', 'concurrency', 'openFolderWhenDone'];
+const KEYS: ReadonlyArray<keyof Settings> = ['outputDir', 'defaultFormats', 'pdf', 'theme', 'concurrency', 'openFolderWhenDone', 'overwriteOutputs'];
 
 /** Keeps each stored field that is valid on its own; drops unknown keys and bad values. */
 export function recoverSettings(defaults: Settings, stored: unknown): Settings {

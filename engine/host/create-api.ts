@@ -9,6 +9,8 @@
 import type { HostInfo, QuireApi, Settings } from '../api/contract.ts';
 import { Errors } from '../api/errors.ts';
 import type { Engine } from '../engine.ts';
+import { assertUsableOutputDir } from '../jobs/output-dir.ts';
+import { readIntactOutput } from '../jobs/output-claims.ts';
 import { documentFromText } from '../store/import-file.ts';
 import type { SettingsStore } from './settings.ts';
 
@@ -25,9 +27,9 @@ export function createQuireApi(engine: Engine, host: HostAdapter): QuireApi {
   /** Only paths of outputs our own jobs wrote may be opened: never an arbitrary path from the UI. */
   const assertKnownOutput = async (file: string) => {
     const jobs = await engine.listJobs({ limit: 1000 });
-    if (!jobs.some((j) => j.outputs.some((o) => o.path === file))) {
-      throw Errors.invalidInput(`${file} is not an output of a Quire export.`);
-    }
+    const output = jobs.flatMap((j) => j.outputs).find((o) => o.path === file);
+    if (!output) throw Errors.invalidInput(`${file} is not an output of a Quire export.`);
+    return output;
   };
   return {
     listWorkflows: async () => engine.listWorkflows(),
@@ -49,6 +51,8 @@ export function createQuireApi(engine: Engine, host: HostAdapter): QuireApi {
     getJob: (jobId) => engine.getJob(jobId),
     getSettings: async () => host.settings.get(),
     updateSettings: async (patch) => {
+      // A folder that cannot hold documents (/proc, a file…) is refused here, at the field, not at export.
+      if (typeof patch.outputDir === 'string') assertUsableOutputDir(patch.outputDir);
       const next = host.settings.update(patch);
       host.onSettingsChanged?.(next);
       return next;
@@ -56,7 +60,8 @@ export function createQuireApi(engine: Engine, host: HostAdapter): QuireApi {
     getHostInfo: async () => host.info,
     openOutput: async (file) => {
       if (!host.openOutput) throw Errors.unsupportedOnHost('Opening files');
-      await assertKnownOutput(file);
+      // Opens only the bytes the newest job that wrote this path recorded (Download checks the same).
+      await readIntactOutput(await assertKnownOutput(file));
       await host.openOutput(file);
     },
     showOutputInFolder: async (file) => {

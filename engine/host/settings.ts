@@ -23,6 +23,7 @@ export function defaultSettings(outputDir: string): Settings {
     theme: 'system',
     concurrency: defaultConcurrency(),
     openFolderWhenDone: false,
+    overwriteOutputs: false,
   };
 }
 

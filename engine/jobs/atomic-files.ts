@@ -19,7 +19,7 @@ export function sha256Of(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   // Windows cannot open a directory for fsync; the rename is durable enough there.
   if (process.platform === 'win32') return;
   const fh = await fsp.open(dir, 'r');
@@ -90,23 +90,5 @@ export async function removeJobTempFiles(dirs: Iterable<string>, jobId: string):
   return removed;
 }
 
-/**
- * Checks up front that a folder can take our outputs: creates it if missing, then writes
- * and removes a probe file. Throws OUTPUT_NOT_WRITABLE with the reason.
- */
-export function assertWritableDir(dir: string): void {
-  try {
-    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
-      throw Errors.outputNotWritable(dir, 'it is a file, not a folder');
-    }
-    fs.mkdirSync(dir, { recursive: true });
-    const probe = path.join(dir, `.quire-write-probe-${process.pid}-${Date.now()}`);
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe, { force: true });
-  } catch (e) {
-    if ((e as { code?: string }).code === 'OUTPUT_NOT_WRITABLE') throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (code ?? (e as Error).message);
-    throw Errors.outputNotWritable(dir, reason);
-  }
-}
+// The output-folder check lives in output-dir.ts (safe on /proc, /sys, /dev; bounded in time).
+export { assertUsableOutputDir, assertWritableDir } from './output-dir.ts';

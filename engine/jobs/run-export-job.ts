@@ -6,13 +6,16 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import { Errors, isQuireError, toJobError } from '../api/errors.ts';
 import type { DocumentMeta, ExportFormat, JobOutput } from '../api/types.ts';
 import type { PdfRenderer } from '../pdf/pdf-renderer.ts';
 import type { ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
 import type { DocumentStore } from '../store/document-store.ts';
+import type { Database } from '../store/schema.ts';
 import { toSnapshot, type Checkpoint, type JobRow, type JobStore } from '../store/job-store.ts';
 import { removeJobTempFiles, verifyFile, writeFileAtomic } from './atomic-files.ts';
+import { publishOutput } from './output-claims.ts';
 import { progressOf, stepsFor, type RunStep } from './progress.ts';
 
 /** What the runner needs of the worker pool (engine/pipeline/pool.ts provides it). */
@@ -24,6 +27,8 @@ export interface PipelineRunner {
 export interface RunContext {
   jobs: JobStore;
   docs: DocumentStore;
+  /** The store's database: outputs are claimed and recorded in output_files (output-claims.ts). */
+  db: Kysely<Database>;
   pipeline: PipelineRunner;
   pdf: () => PdfRenderer;
   /** Folder for intermediate artifacts: <workDir>/<jobId>/. */
@@ -123,6 +128,38 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
       await write({ progress: progressOf(steps, done), outputs: outputsSoFar() });
     };
 
+    // Warnings already on the job (from an earlier attempt's prepare) are kept; new ones join them.
+    const warnings: string[] = job.warnings;
+    const warn = async (list: string[]) => {
+      const fresh = list.filter((w) => !warnings.includes(w));
+      if (fresh.length === 0) return;
+      warnings.push(...fresh);
+      await write({ warnings: [...warnings] });
+    };
+
+    // Final outputs never land on a source or a file Quire did not write for this document:
+    // checked again at the moment of writing, with the next free name if one appeared. The
+    // user is told when the output did not get the plain name, and why.
+    const publish = async (format: ExportFormat, data: Uint8Array | string) => {
+      const written = await publishTo(format, data);
+      const plain = `${job.options.fileName ?? claimed.output_base}.${EXT[format]}`;
+      const got = path.basename(written.path);
+      if (got !== plain) {
+        await warn([`"${plain}" already exists and is not a file Quire wrote for this document (or another export is writing it), so it was left untouched; this export was saved as "${got}"`]);
+      }
+      return written;
+    };
+    const publishTo = (format: ExportFormat, data: Uint8Array | string) =>
+      publishOutput(ctx.db, {
+        documentId: job.documentId,
+        jobId: job.id,
+        overwrite: !!job.options.overwrite,
+        outDir,
+        bases: { reserved: claimed.output_base, plain: job.options.fileName ?? claimed.output_base },
+        format,
+        data,
+      });
+
     for (const step of steps) {
       if (done.has(step)) continue;
       if (signal.aborted) throw Errors.jobCancelled();
@@ -145,19 +182,19 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           );
           exportHtml = result.html;
           // Kept on the job before the checkpoint, so a resume after this step still has them.
-          if (result.warnings.length) await write({ warnings: result.warnings });
+          await warn(result.warnings);
           await fsp.mkdir(jobWork, { recursive: true });
           await checkpoint('prepare', await writeFileAtomic(preparedPath, result.html, job.id));
           break;
         }
         case 'html': {
-          await checkpoint('html', await writeFileAtomic(finalPaths.html, await html(), job.id));
+          await checkpoint('html', await publish('html', await html()));
           break;
         }
         case 'md': {
           const md = await ctx.pipeline.markdown(await html(), signal);
           await write({ message: `Writing ${name('md')}`, progress: progressOf(steps, done, 'md', 0.9) });
-          await checkpoint('md', await writeFileAtomic(finalPaths.md, md, job.id));
+          await checkpoint('md', await publish('md', md));
           break;
         }
         case 'pdf': {
@@ -172,7 +209,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           });
           if (signal.aborted) throw Errors.jobCancelled();
           await write({ message: `Writing ${name('pdf')}`, progress: progressOf(steps, done, 'pdf', 0.95) });
-          await checkpoint('pdf', await writeFileAtomic(finalPaths.pdf, rendered.pdf, job.id), rendered.pages);
+          await checkpoint('pdf', await publish('pdf', rendered.pdf), rendered.pages);
           break;
         }
       }
@@ -198,6 +235,9 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
         ctx.publish(await jobs.finish(job.id, token, { status: 'cancelled', outputs: outputsSoFar(), message: 'Cancelled' }));
       } else {
         const error = toJobError(e);
+        // A failed job is never resumed (a retry is a new job): its intermediate HTML, up to
+        // hundreds of MB, goes before the final state is seen.
+        await fsp.rm(jobWork, { recursive: true, force: true }).catch(() => undefined);
         ctx.publish(await jobs.finish(job.id, token, { status: 'error', outputs: outputsSoFar(), error, message: error.message }));
       }
     } catch (finishError) {

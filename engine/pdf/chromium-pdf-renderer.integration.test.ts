@@ -9,7 +9,7 @@ import { DEFAULT_PDF_OPTIONS, type PdfOptions } from '../api/types.ts';
 import { ChromiumPdfRenderer } from './chromium-pdf-renderer.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import type { PdfRenderRequest } from './pdf-renderer.ts';
-import { pdfInfo, pdfPagesByPdfinfo, pdfText, pdfWords, qpdfJson, qpdfRewrite, sampleHtml } from './test-support.ts';
+import { pdfInfo, pdfPagesByPdfinfo, pdfText, pdfWords, processesUsing, qpdfJson, qpdfRewrite, sampleHtml } from './test-support.ts';
 
 const PLAIN: PdfOptions = { ...DEFAULT_PDF_OPTIONS, headerFooter: false, outline: false, tagged: false };
 
@@ -335,10 +335,12 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
       const launched = ourBrowsers().filter((b) => !before.has(b.pid));
       expect(launched).toHaveLength(1);
       const { pid, userDataDir, tempDir } = launched[0];
-      expect(path.dirname(userDataDir)).toBe(privateTmp);
+      // One folder per launch, named after this process, holds the profile and Chromium's temp files.
       expect(path.dirname(tempDir)).toBe(privateTmp);
+      expect(path.basename(tempDir)).toMatch(new RegExp(`^quire-chromium-${process.pid}-\\w{6}$`));
+      expect(userDataDir).toBe(path.join(tempDir, 'profile'));
+      expect(readdirSync(privateTmp)).toEqual([path.basename(tempDir)]);
       expect(existsSync(userDataDir)).toBe(true);
-      expect(existsSync(tempDir)).toBe(true);
 
       await own.close();
       expect(ourBrowsers().some((b) => b.pid === pid)).toBe(false);
@@ -355,7 +357,7 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
     await expectNothingLeft();
   });
 
-  it('fails renders in flight with CHROMIUM_FAILED when the browser dies, and relaunches for the next', async () => {
+  it('retries a render whose browser dies on a fresh browser, at any moment, and leaves nothing of the dead one', async () => {
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
     try {
       const before = new Set(ourBrowsers().map((b) => b.pid));
@@ -364,18 +366,87 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
       for (const killAfterMs of [0, 40, 250]) {
         await own.render(request(sampleHtml('Before crash', 1), PLAIN));
         const [browser] = current();
-        const inFlight = own.render(request(sampleHtml('Doomed', 3000), PLAIN, { timeoutMs: 20_000 }));
+        const inFlight = own.render(request(sampleHtml('Survivor', 400), PLAIN, { timeoutMs: 60_000 }));
         await new Promise((resolve) => setTimeout(resolve, killAfterMs));
-        const killedAt = Date.now();
         process.kill(browser.pid, 'SIGKILL');
-        expect((await rejection(inFlight)).code).toBe('CHROMIUM_FAILED');
-        expect(Date.now() - killedAt).toBeLessThan(10_000);
-        // Killed, Chromium cannot clean up; the renderer removes its folders.
-        await vi.waitFor(() => expect(existsSync(browser.tempDir) || existsSync(browser.userDataDir)).toBe(false), { timeout: 5_000 });
+        const { pdf } = await inFlight;
+        expect(pdfText(pdf)).toContain('Survivor');
+        // Printed by a fresh browser (a kill after the print would leave none running yet).
+        const after = current();
+        expect(after).toHaveLength(1);
+        expect(after[0].pid).not.toBe(browser.pid);
+        // Killed, Chromium cannot clean up; the renderer removes its folder.
+        await vi.waitFor(() => expect(existsSync(browser.tempDir)).toBe(false), { timeout: 5_000 });
+        expect(current().map((b) => b.pid)).not.toContain(browser.pid);
       }
+      expect(current()).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
+    await expectNothingLeft();
+  });
+
+  it('fails with CHROMIUM_FAILED when the fresh browser dies too, and relaunches for the next render', async () => {
+    const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
+    try {
+      // Other renderers of this file have browsers too: never theirs.
+      const killed: number[] = ourBrowsers().map((b) => b.pid);
+      await own.render(request(sampleHtml('Before crash', 1), PLAIN));
+      const inFlight = own.render(request(sampleHtml('Doomed', 3000), PLAIN, { timeoutMs: 60_000 }));
+      // Kill the browser, then the one the retry launches.
+      for (let i = 0; i < 2; i++) {
+        const browser = await vi.waitFor(() => {
+          const b = ourBrowsers().find((x) => !killed.includes(x.pid));
+          if (!b) throw new Error('no browser yet');
+          return b;
+        }, { timeout: 20_000, interval: 20 });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        process.kill(browser.pid, 'SIGKILL');
+        killed.push(browser.pid);
+      }
+      const killedAt = Date.now();
+      const error = await rejection(inFlight);
+      expect(error.code).toBe('CHROMIUM_FAILED');
+      expect(Date.now() - killedAt).toBeLessThan(10_000);
+      await expectNothingLeft();
       const after = await own.render(request(sampleHtml('After crash', 1), PLAIN));
       expect(pdfText(after.pdf)).toContain('After crash');
-      expect(current()).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
+    await expectNothingLeft();
+  });
+
+  it('kills a browser whose connection dropped while it kept running (a page over the pipe limit), and leaves nothing', async () => {
+    // Chromium's DevTools pipe closes on a message over 100 MB, and the browser lives on: the
+    // case that left the CLI hanging with Chromium orphaned. The page goes base64-encoded.
+    const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium', maxPageBytes: Number.MAX_SAFE_INTEGER });
+    const huge = `<!doctype html><title>Huge</title><img src="data:image/png;base64,${'A'.repeat(80 * 1024 * 1024)}">`;
+    try {
+      const others = new Set(ourBrowsers().map((b) => b.pid)); // other renderers of this file
+      const ours = () => ourBrowsers().filter((b) => !others.has(b.pid));
+      await own.render(request(sampleHtml('Warm', 1), PLAIN));
+      const [browser] = ours();
+      const started = Date.now();
+      const error = await rejection(own.render(request(huge, PLAIN, { timeoutMs: 120_000 })));
+      expect(error.code).toBe('CHROMIUM_FAILED');
+      expect(error.message).toMatch(/connection dropped/);
+      expect(Date.now() - started).toBeLessThan(60_000);
+      // Both the first browser and the retry's are gone, processes and folders.
+      expect(ours()).toEqual([]);
+      expect(processesUsing(browser.tempDir)).toEqual([]);
+      await expectNothingLeft();
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
+
+  it('refuses a page over the pipe limit up front, naming its size, without launching a browser', async () => {
+    const own = new ChromiumPdfRenderer({ executablePath: '/nonexistent/chromium', maxPageBytes: 1024 });
+    try {
+      const error = await rejection(own.render(request(`<p>${'x'.repeat(2048)}</p>`, PLAIN)));
+      expect(error.code).toBe('PDF_PAGE_TOO_LARGE');
+      expect(error.message).toMatch(/^The document is 0\.0 MB with its images inlined; Chromium can print pages up to 0\.0 MB\. Export it as HTML or Markdown/);
     } finally {
       await own.close();
     }

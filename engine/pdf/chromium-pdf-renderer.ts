@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Route } from 'playwright-core';
 import { Errors, isQuireError, type QuireError } from '../api/errors.ts';
 import type { PdfOptions } from '../api/types.ts';
+import { chromiumTempPrefix, killProcessTree, pidAlive, waitForExit } from './chromium-process.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
 import { pageLayout } from './page-layout.ts';
 import { countPdfPages } from './pdf-pages.ts';
@@ -14,7 +15,16 @@ export interface ChromiumPdfRendererOptions {
   executablePath?: string;
   /** Timeout for every render instead of the size-scaled default; a request's own `timeoutMs` still wins. */
   timeoutMs?: number;
+  /** Largest page sent to Chromium (default {@link MAX_PAGE_BYTES}); tests raise it to provoke a dropped connection. */
+  maxPageBytes?: number;
 }
+
+/**
+ * Chromium's DevTools pipe takes messages up to 100 MB and closes the connection on a larger
+ * one (the browser keeps running). The page goes over it base64-encoded (4/3 of its size), so
+ * a larger page is refused up front, with its size named, instead of losing the browser.
+ */
+export const MAX_PAGE_BYTES = 75 * 1024 * 1024;
 
 /** The only URL a render loads; it is answered by the router, never by a network. */
 const DOCUMENT_URL = 'https://quire.invalid/document.html';
@@ -37,6 +47,8 @@ const LAUNCH_ARGS = [
 
 const LAUNCH_TIMEOUT_MS = 30_000;
 const CONTEXT_CLOSE_GRACE_MS = 5_000;
+/** How long close() lets Chromium exit by itself before its process tree is killed. */
+const BROWSER_CLOSE_GRACE_MS = 5_000;
 
 /** The document is fully self-contained, so nothing in it may run or reach the network. */
 const CONTEXT_OPTIONS: BrowserContextOptions = {
@@ -52,7 +64,8 @@ const CONTEXT_OPTIONS: BrowserContextOptions = {
  * Renders standalone HTML to PDF with the system Chromium through playwright-core. One
  * browser is launched on the first render and shared; every render gets its own context
  * with JavaScript off and every request except the document itself blocked. If the browser
- * dies, the renders in flight fail with CHROMIUM_FAILED and the next render launches a new one.
+ * dies or its connection drops, its process tree is killed, its folder removed, and each
+ * render in flight is tried once more on a fresh browser before it fails with CHROMIUM_FAILED.
  *
  * @example
  * const renderer = new ChromiumPdfRenderer();
@@ -71,6 +84,8 @@ const CONTEXT_OPTIONS: BrowserContextOptions = {
 export class ChromiumPdfRenderer implements PdfRenderer {
   readonly #options: ChromiumPdfRendererOptions;
   #browser: Promise<LaunchedBrowser> | undefined;
+  /** Every browser launched and not yet disposed, including ones whose connection dropped. */
+  readonly #live = new Set<LaunchedBrowser>();
 
   constructor(options: ChromiumPdfRendererOptions = {}) {
     this.#options = options;
@@ -79,10 +94,38 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   async render(request: PdfRenderRequest): Promise<PdfRenderResult> {
     const { signal } = request;
     if (signal?.aborted) throw Errors.jobCancelled();
-    const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs ?? pdfTimeoutFor(Buffer.byteLength(request.html));
+    const bytes = Buffer.byteLength(request.html);
+    const maxBytes = this.#options.maxPageBytes ?? MAX_PAGE_BYTES;
+    if (bytes > maxBytes) throw Errors.pdfPageTooLarge(bytes, maxBytes);
+    const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs ?? pdfTimeoutFor(bytes);
+    const deadline = Date.now() + timeoutMs;
+    try {
+      return await this.#renderOnce(request, timeoutMs, timeoutMs);
+    } catch (error) {
+      if (!browserLost.has(error as object)) throw error;
+      // Whatever happens next, the lost browser's processes and folder are gone first.
+      await this.#disposeLost();
+      // A lost browser is often a one-off (killed, out of memory): once more on a fresh one,
+      // within the same time limit. A timeout or a cancel is final.
+      const left = deadline - Date.now();
+      if (signal?.aborted || left <= 0) throw error;
+      try {
+        return await this.#renderOnce(request, left, timeoutMs);
+      } finally {
+        await this.#disposeLost();
+      }
+    }
+  }
 
+  /** Waits until every browser whose connection is gone is killed and its folder removed. */
+  async #disposeLost(): Promise<void> {
+    await Promise.all([...this.#live].filter((launched) => !launched.browser.isConnected()).map((launched) => launched.dispose()));
+  }
+
+  async #renderOnce(request: PdfRenderRequest, timeoutMs: number, limitMs: number): Promise<PdfRenderResult> {
+    const { signal } = request;
     const run = new RenderRun();
-    const timer = setTimeout(() => run.stop(Errors.pdfTimeout(toSeconds(timeoutMs))), timeoutMs);
+    const timer = setTimeout(() => run.stop(Errors.pdfTimeout(toSeconds(limitMs))), timeoutMs);
     const onAbort = () => run.stop(Errors.jobCancelled());
     signal?.addEventListener('abort', onAbort, { once: true });
     const work = this.#renderIn(request, run);
@@ -101,21 +144,22 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     }
   }
 
-  /** Closes the browser and deletes its temporary folders. Safe to call twice. */
+  /**
+   * Closes the browser (killing its process tree if it does not exit in time, or if its
+   * connection dropped) and deletes its temporary folder. Safe to call twice.
+   */
   async close(): Promise<void> {
     const launching = this.#browser;
     this.#browser = undefined;
-    const launched = await launching?.catch(() => undefined);
-    if (!launched) return;
-    await launched.browser.close().catch(() => {});
-    await launched.removeTempDir();
+    await launching?.catch(() => undefined);
+    await Promise.all([...this.#live].map((launched) => launched.close()));
   }
 
   async #renderIn(request: PdfRenderRequest, run: RenderRun): Promise<PdfRenderResult> {
     const { browser } = await this.#getBrowser();
     // Playwright may never settle a call (seen: newPage) whose browser dies, so a crash
     // stops the run itself instead of waiting for the call to fail.
-    const onDisconnected = () => run.stop(Errors.chromiumFailed('the browser exited during the render'));
+    const onDisconnected = () => run.stop(lost('the browser exited or its connection dropped during the render'));
     browser.on('disconnected', onDisconnected);
     try {
       if (!browser.isConnected()) onDisconnected();
@@ -124,14 +168,14 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       try {
         context = await browser.newContext(CONTEXT_OPTIONS);
       } catch (error) {
-        throw run.reason ?? failure(error);
+        throw run.reason ?? failure(error, browser);
       }
       run.context = context;
       try {
         run.throwIfStopped();
         await context.route('**/*', (route) => serveOnlyDocument(route, request.html));
         const page = await context.newPage();
-        page.on('crash', () => run.stop(Errors.chromiumFailed('the page crashed')));
+        page.on('crash', () => run.stop(lost('the page crashed')));
         // Our own timer bounds the render; Playwright's 30 s default would cut large documents short.
         page.setDefaultTimeout(0);
         page.setDefaultNavigationTimeout(0);
@@ -140,7 +184,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         const pdf = await page.pdf(pdfOptions(request.options, request.title));
         return { pdf, pages: countPdfPages(pdf) };
       } catch (error) {
-        throw run.reason ?? failure(error);
+        throw run.reason ?? failure(error, browser);
       } finally {
         await context.close().catch(() => {});
       }
@@ -166,16 +210,20 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     const executablePath = this.#options.executablePath
       ? checkChromiumPath(this.#options.executablePath, 'The Chromium path')
       : findChromium();
-    // Chromium's own temp files go to a folder of ours: killed, it leaves them behind.
-    const tempDir = await mkdtemp(path.join(tmpdir(), 'quire-chromium-'));
-    const removeTempDir = () => rm(tempDir, { recursive: true, force: true }).catch(() => {});
+    // Everything of this launch (profile, Playwright's artifacts, Chromium's own temp files)
+    // lives in one folder named after this process: if we are killed, the next start sees
+    // that the pid is gone and removes it (engine/jobs/leftovers.ts).
+    const tempDir = await mkdtemp(path.join(tmpdir(), chromiumTempPrefix()));
+    const profileDir = path.join(tempDir, 'profile');
+    let launched: LaunchedBrowser | undefined;
     try {
-      // Playwright gives each launch a fresh temporary profile (--user-data-dir) and deletes
-      // it when the browser exits; it refuses a --user-data-dir of ours in `args`.
-      const browser = await chromium.launch({
+      // A persistent context is the public way to put the profile in a folder of ours; the
+      // renders still get fresh contexts of their own (browser.newContext).
+      const defaultContext = await chromium.launchPersistentContext(profileDir, {
         executablePath,
         headless: true,
         args: LAUNCH_ARGS,
+        artifactsDir: path.join(tempDir, 'artifacts'),
         env: { ...process.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir },
         timeout: LAUNCH_TIMEOUT_MS,
         // The host (CLI, Electron main) owns signals and calls close(); Playwright's SIGINT
@@ -184,19 +232,101 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         handleSIGTERM: false,
         handleSIGHUP: false,
       });
-      // After a crash nobody may call close(); the folder goes when the browser does.
-      browser.on('disconnected', () => void removeTempDir());
-      return { browser, removeTempDir };
+      const browser = defaultContext.browser();
+      if (!browser) throw new Error('Playwright gave no browser for the launched Chromium');
+      const own: LaunchedBrowser = new LaunchedBrowser(browser, tempDir, () => this.#live.delete(own));
+      launched = own;
+      this.#live.add(own);
+      // The pid lets us kill a browser whose connection dropped while it kept running.
+      own.pid = await browserPid(browser, profileDir);
+      // After a crash or a dropped connection nobody may call close(): clean up now.
+      browser.on('disconnected', () => void own.dispose());
+      if (!browser.isConnected()) void own.dispose();
+      return own;
     } catch (error) {
-      await removeTempDir();
-      throw Errors.chromiumFailed(`${executablePath}: ${firstLine(error)}`);
+      if (launched) await launched.close();
+      else await rm(tempDir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
+      // Retried once like a crash: the browser may have died while starting (killed, no memory).
+      throw lost(`${executablePath}: ${firstLine(error)}`);
     }
   }
 }
 
-interface LaunchedBrowser {
-  browser: Browser;
-  removeTempDir: () => Promise<void>;
+/** One launched Chromium: its connection, its process and its folder. */
+class LaunchedBrowser {
+  pid: number | undefined;
+  #closing = false;
+  #disposed: Promise<void> | undefined;
+
+  constructor(
+    readonly browser: Browser,
+    readonly tempDir: string,
+    readonly onDisposed: () => void,
+  ) {}
+
+  /** Asks Chromium to exit, waits a little, then disposes (kills what is left). */
+  async close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      if (this.browser.isConnected()) await Promise.race([this.browser.close().catch(() => {}), delay(BROWSER_CLOSE_GRACE_MS)]);
+    }
+    await this.#dispose();
+  }
+
+  /**
+   * Makes sure the process tree is gone (a browser whose connection dropped keeps running,
+   * and its open pipes keep our process alive), then removes the folder. Runs once.
+   */
+  dispose(): Promise<void> {
+    // A graceful close in progress ends the process itself; close() disposes afterwards.
+    return this.#closing && !this.#disposed ? Promise.resolve() : this.#dispose();
+  }
+
+  #dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      if (this.pid !== undefined && pidAlive(this.pid)) {
+        killProcessTree(this.pid);
+        await waitForExit(this.pid, 5_000);
+      }
+      await rm(this.tempDir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
+      this.onDisposed();
+    })();
+    return this.#disposed;
+  }
+}
+
+/**
+ * The browser's process id, from Chromium itself (SystemInfo.getProcessInfo, public CDP), else
+ * from the profile's SingletonLock ("host-pid"); undefined if neither tells.
+ */
+async function browserPid(browser: Browser, profileDir: string): Promise<number | undefined> {
+  try {
+    const session = await browser.newBrowserCDPSession();
+    try {
+      const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; id: number }> };
+      const pid = processInfo.find((p) => p.type === 'browser')?.id;
+      if (pid) return pid;
+    } finally {
+      await session.detach().catch(() => {});
+    }
+  } catch {
+    // Fall through to the lock file.
+  }
+  try {
+    const m = /-(\d+)$/.exec(await readlink(path.join(profileDir, 'SingletonLock')));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Errors that mean the browser (or the page) was lost, not that the render itself failed. */
+const browserLost = new WeakSet<object>();
+
+function lost(reason: string): QuireError {
+  const error = Errors.chromiumFailed(reason);
+  browserLost.add(error);
+  return error;
 }
 
 /** Why a render stopped early (timeout, cancel, crash), and the context to close when it does. */
@@ -260,8 +390,10 @@ function pdfOptions(options: PdfOptions, title: string): Parameters<Page['pdf']>
   };
 }
 
-function failure(error: unknown): QuireError {
-  return isQuireError(error) ? error : Errors.pdfFailed(firstLine(error));
+function failure(error: unknown, browser: Browser): QuireError {
+  if (isQuireError(error)) return error;
+  // The call failed because the browser went away before its 'disconnected' event arrived.
+  return browser.isConnected() ? Errors.pdfFailed(firstLine(error)) : lost('the browser exited or its connection dropped during the render');
 }
 
 function firstLine(error: unknown): string {

@@ -3,7 +3,7 @@
  * and qpdf. Not exported from index.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -81,4 +81,51 @@ export function pdfWords(pdf: Uint8Array): PdfWord[] {
     if (m) words.push({ page, text: m[3], yMin: Number(m[1]), yMax: Number(m[2]) });
   }
   return words;
+}
+
+export interface LaunchedChromium {
+  pid: number;
+  /** --user-data-dir of the launch. */
+  userDataDir: string;
+  /** The TMPDIR Chromium was given (the renderer's quire-chromium-<pid>-XXXXXX folder). */
+  tempDir: string;
+}
+
+/**
+ * Chromium browsers this process launched (Linux /proc; the Debian wrapper execs into
+ * Chromium, so the browser is our direct child), e.g. to kill one mid-print.
+ */
+export function chromiumChildren(parentPid: number = process.pid): LaunchedChromium[] {
+  const found: LaunchedChromium[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parentPid) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const dirArg = args.find((a) => a.startsWith('--user-data-dir='));
+      if (!args.includes('--remote-debugging-pipe') || !dirArg) continue;
+      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      const tempDir = env.find((v) => v.startsWith('TMPDIR='))?.slice('TMPDIR='.length) ?? '';
+      found.push({ pid: Number(entry), userDataDir: dirArg.slice('--user-data-dir='.length), tempDir });
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  return found;
+}
+
+/** Whether any process still runs with `dir` in its command line (a Chromium left behind). */
+export function processesUsing(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
 }

@@ -7,6 +7,8 @@
  * - A worker that dies (throws outside the protocol, calls process.exit, runs out of memory)
  *   rejects that task with WORKER_CRASHED; Piscina starts a fresh thread for the next task.
  * - Aborting the signal rejects with JOB_CANCELLED; Piscina terminates the busy thread.
+ * - A task that runs past its step's time limit (step-limits.ts: scales with the input) is
+ *   aborted the same way and rejects with STEP_TIMEOUT, naming the step and the likely cause.
  *
  * The worker file: `workerFile` if given, else `worker.ts` beside this module when running
  * from sources (under tsx or vitest), else `worker.mjs` or `worker.js` beside the bundle that
@@ -27,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { Errors, QuireError, type ErrorCode } from '../api/errors.ts';
 import { isWorkerReply, type PipelineWorkerData } from './protocol.ts';
+import { STEP_LABEL, stepTimeLimitFor, timeoutCause, type WorkerStep } from './step-limits.ts';
 import type { ExportHtmlInput, ExportHtmlResult, WorkerTask } from './types.ts';
 
 export interface PipelinePoolOptions {
@@ -38,6 +41,8 @@ export interface PipelinePoolOptions {
   resourcesDir?: string;
   /** How long an idle thread is kept for the next task, in ms (default 60 s). */
   idleTimeoutMs?: number;
+  /** Time limit of every task instead of the size-scaled {@link stepTimeLimitFor} (tests). */
+  stepTimeLimitMs?: number;
 }
 
 export interface PipelinePool {
@@ -99,12 +104,22 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
   async function run<T>(task: WorkerTask, signal?: AbortSignal): Promise<T> {
     if (closed) throw Errors.internal('The pipeline worker pool is closed.');
     if (signal?.aborted) throw Errors.jobCancelled();
+    const step: WorkerStep = task.kind === 'markdown' ? 'md' : 'prepare';
+    const input = task.kind === 'markdown' ? task.html : task.kind === 'exportHtml' ? task.input : '';
+    const limitMs = options.stepTimeLimitMs ?? stepTimeLimitFor(step, Buffer.byteLength(typeof input === 'string' ? input : input.source));
+    // Aborting ends the busy thread (even in a synchronous loop); the next task gets a new one.
+    const timeLimit = new AbortController();
+    const timer = setTimeout(() => timeLimit.abort(), limitMs);
     let reply: unknown;
     try {
-      reply = await piscina.run(task, signal ? { signal } : {});
+      reply = await piscina.run(task, { signal: signal ? AbortSignal.any([signal, timeLimit.signal]) : timeLimit.signal });
     } catch (e) {
-      if (signal?.aborted || isAbortError(e)) throw Errors.jobCancelled();
+      if (signal?.aborted) throw Errors.jobCancelled();
+      if (timeLimit.signal.aborted) throw Errors.stepTimeout(STEP_LABEL[step], Math.max(0.1, Math.round(limitMs / 100) / 10), timeoutCause(step, input));
+      if (isAbortError(e)) throw Errors.jobCancelled();
       throw Errors.workerCrashed(firstLine(e));
+    } finally {
+      clearTimeout(timer);
     }
     if (!isWorkerReply(reply)) throw Errors.workerCrashed('the worker sent back an unreadable reply');
     if (!reply.ok) throw new QuireError(reply.error.code as ErrorCode, reply.error.message, reply.error.details);

@@ -93,3 +93,9 @@ export function activeContent(doc: TestElement): string[] {
   }
   return found;
 }
+
+/** A GFM table `columns` wide with one row, ~24 bytes per column (the slow case of the Markdown converter). */
+export function wideTableMarkdown(columns: number): string {
+  const cells = (f: (i: number) => string) => `| ${Array.from({ length: columns }, (_, i) => f(i)).join(' | ')} |`;
+  return `# Wide\n\n${cells((i) => `h${i}`)}\n${cells(() => '---')}\n${cells((i) => `v${i}`)}\n`;
+}

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
+import { outputKeyOf } from '../jobs/output-keys.ts';
 import { createMigrator, integrityCheck, openDatabase } from './db.ts';
 import { JobStore } from './job-store.ts';
 import { LATEST_MIGRATION, MIGRATIONS } from './migrations.ts';
@@ -53,6 +54,48 @@ describe('openDatabase', () => {
     const migrations = await createMigrator(upgraded.db).getMigrations();
     expect(migrations.at(-1)).toMatchObject({ name: LATEST_MIGRATION });
     expect(migrations.every((m) => m.executedAt)).toBe(true);
+    await upgraded.close();
+  });
+
+  it('migrates 0004 to 0005: documents get source_path, outputs already written become known output files', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const file = path.join(dir, 'q.db');
+    const old = await openDatabase(file, { migrateTo: '0004_job_warnings' });
+    const now = Date.now();
+    const out = path.join(dir, 'out');
+    old.sqlite
+      .prepare(`insert into documents (id, title, source, format, base_dir, workflow_id, revision, created_at, updated_at) values ('d1', 'T', '# T', 'md', null, 'report', 2, ?, ?)`)
+      .run(now, now);
+    const insertJob = old.sqlite.prepare(
+      `insert into jobs (id, document_id, stage_id, status, progress, step, message, attempt, max_attempts, created_by, created_at, updated_at, finished_at, options, outputs, output_base, doc_revision, dedupe_key, seq, cancel_requested, change_no, warnings)
+       values (?, 'd1', 'export', ?, 100, 'done', '', 1, 5, 'me', ?, ?, ?, '{}', ?, 'T', 1, ?, 1, 0, ?, '[]')`,
+    );
+    const output = (name: string, sha: string) => ({ format: 'md', path: path.join(out, name), bytes: 3, sha256: sha });
+    // Two jobs wrote T.md: the later one's bytes are what is there now.
+    insertJob.run('j1', 'completed', now, now, now, JSON.stringify([output('T.md', 'a'.repeat(64))]), 'k1', 1);
+    insertJob.run('j2', 'completed', now, now, now + 1, JSON.stringify([output('T.md', 'b'.repeat(64)), output('T.pdf', 'c'.repeat(64))]), 'k2', 2);
+    insertJob.run('j3', 'queued', now, now, null, '[]', 'k3', 3);
+    expect(old.sqlite.prepare(`select count(*) n from sqlite_master where name = 'output_files'`).get()).toEqual({ n: 0 });
+    await old.close();
+
+    const upgraded = await openDatabase(file);
+    const doc = await upgraded.db.selectFrom('documents').selectAll().where('id', '=', 'd1').executeTakeFirstOrThrow();
+    expect(doc).toMatchObject({ title: 'T', revision: 2, source_path: null });
+    const rows = await upgraded.db.selectFrom('output_files').selectAll().orderBy('path').execute();
+    expect(rows).toEqual([
+      expect.objectContaining({ path: outputKeyOf(path.join(out, 'T.md')), document_id: 'd1', job_id: 'j2', sha256: 'b'.repeat(64), bytes: 3, pending_sha256: null }),
+      expect.objectContaining({ path: outputKeyOf(path.join(out, 'T.pdf')), document_id: 'd1', job_id: 'j2', sha256: 'c'.repeat(64), bytes: 3 }),
+    ]);
+    // One document per source file; deleting a document forgets its outputs (the files stay on disk).
+    await upgraded.db.updateTable('documents').set({ source_path: '/x/notes.md' }).where('id', '=', 'd1').execute();
+    expect(() =>
+      upgraded.sqlite
+        .prepare(`insert into documents (id, title, source, format, workflow_id, created_at, updated_at, source_path) values ('d2', 'U', '# U', 'md', 'report', 1, 1, '/x/notes.md')`)
+        .run(),
+    ).toThrow(/UNIQUE/);
+    await upgraded.db.deleteFrom('documents').where('id', '=', 'd1').execute();
+    expect(await upgraded.db.selectFrom('output_files').selectAll().execute()).toEqual([]);
     await upgraded.close();
   });
 

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { Errors } from '../api/errors.ts';
 import type { QuireDocument, DocumentSummary, SourceFormat, StageState, StageStatus } from '../api/types.ts';
+import { immediate } from './db.ts';
 import type { Database, DocumentsTable, StageStatesTable } from './schema.ts';
 import { DEFAULT_WORKFLOW_ID, getStage, getWorkflow } from './workflows.ts';
 
@@ -81,9 +82,52 @@ export class DocumentStore {
       revision: 1,
       created_at: now,
       updated_at: now,
+      source_path: null,
     };
     await this.#db.insertInto('documents').values(row).execute();
     return toDocument(row);
+  }
+
+  /**
+   * The document imported from this file (by its sourceKeyOf key), created or brought up to
+   * date: title, source, format and folder; the revision goes up only when the content
+   * changed. In one immediate transaction, so two processes importing one file make one document.
+   */
+  async upsertBySourcePath(sourcePath: string, input: CreateDocumentInput): Promise<{ doc: QuireDocument; created: boolean }> {
+    const workflowId = input.workflowId ?? DEFAULT_WORKFLOW_ID;
+    if (!getWorkflow(workflowId)) throw Errors.invalidInput(`Unknown workflow "${workflowId}".`);
+    return immediate(this.#db, async (trx) => {
+      const now = Date.now();
+      const title = input.title.trim() || 'Untitled';
+      const existing = await trx.selectFrom('documents').selectAll().where('source_path', '=', sourcePath).executeTakeFirst();
+      if (!existing) {
+        const row = {
+          id: randomUUID(),
+          title,
+          source: input.source,
+          format: input.format,
+          base_dir: input.baseDir ?? null,
+          workflow_id: workflowId,
+          revision: 1,
+          created_at: now,
+          updated_at: now,
+          source_path: sourcePath,
+        };
+        await trx.insertInto('documents').values(row).execute();
+        return { doc: toDocument(row), created: true };
+      }
+      const changed = existing.title !== title || existing.source !== input.source || existing.format !== input.format;
+      const baseDir = input.baseDir ?? existing.base_dir;
+      if (changed || baseDir !== existing.base_dir) {
+        await trx
+          .updateTable('documents')
+          .set({ title, source: input.source, format: input.format, base_dir: baseDir, revision: existing.revision + (changed ? 1 : 0), updated_at: now })
+          .where('id', '=', existing.id)
+          .execute();
+      }
+      const row = await trx.selectFrom('documents').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
+      return { doc: toDocument(row), created: false };
+    });
   }
 
   async get(id: string): Promise<QuireDocument> {

@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { outputKeyOf } from '../jobs/output-keys.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_documents_and_jobs': {
@@ -132,6 +133,63 @@ export const MIGRATIONS: Record<string, Migration> = {
     },
     async down(db: Kysely<any>) {
       await db.schema.alterTable('jobs').dropColumn('warnings').execute();
+    },
+  },
+
+  // Outputs never replace what Quire did not write for that document (issue #7): which file a
+  // document came from, and every output path Quire wrote or reserved, for whom, with what bytes.
+  '0005_source_paths_and_output_files': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('documents').addColumn('source_path', 'text').execute();
+      await sql`create unique index documents_source_path on documents (source_path) where source_path is not null`.execute(db);
+      await db.schema
+        .createTable('output_files')
+        // outputKey(): the folder's real path + the name, case-folded where the file system is.
+        .addColumn('path', 'text', (c) => c.primaryKey())
+        .addColumn('document_id', 'text', (c) => c.notNull().references('documents.id').onDelete('cascade'))
+        // The job that last reserved or wrote it (jobs of a deleted document go with it).
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        // What Quire last put there, confirmed; null while only reserved.
+        .addColumn('sha256', 'text')
+        .addColumn('bytes', 'integer')
+        // Set just before a publish, confirmed just after: a crash in between still knows the file.
+        .addColumn('pending_sha256', 'text')
+        .addColumn('pending_bytes', 'integer')
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('output_files_document').on('output_files').column('document_id').execute();
+      await db.schema.createIndex('output_files_job').on('output_files').column('job_id').execute();
+      // Outputs written before this migration are known too, so re-exporting a document replaces
+      // its own file instead of adding "(2)". Later jobs win a path (finish order).
+      const jobs = await db
+        .selectFrom('jobs')
+        .select(['id', 'document_id', 'outputs', 'finished_at'])
+        .where('outputs', '!=', '[]')
+        .orderBy('finished_at')
+        .execute();
+      const now = Date.now();
+      for (const job of jobs as Array<{ id: string; document_id: string; outputs: string }>) {
+        let outputs: Array<{ path?: unknown; bytes?: unknown; sha256?: unknown }>;
+        try {
+          outputs = JSON.parse(job.outputs);
+        } catch {
+          continue;
+        }
+        for (const o of Array.isArray(outputs) ? outputs : []) {
+          if (typeof o.path !== 'string' || typeof o.sha256 !== 'string' || typeof o.bytes !== 'number') continue;
+          const row = { path: outputKeyOf(o.path), document_id: job.document_id, job_id: job.id, sha256: o.sha256, bytes: o.bytes, updated_at: now };
+          await db
+            .insertInto('output_files')
+            .values(row)
+            .onConflict((oc) => oc.column('path').doUpdateSet({ document_id: row.document_id, job_id: row.job_id, sha256: row.sha256, bytes: row.bytes }))
+            .execute();
+        }
+      }
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('output_files').execute();
+      await db.schema.dropIndex('documents_source_path').execute();
+      await db.schema.alterTable('documents').dropColumn('source_path').execute();
     },
   },
 };

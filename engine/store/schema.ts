@@ -11,6 +11,8 @@ export interface DocumentsTable {
   revision: number;
   created_at: number;
   updated_at: number;
+  /** sourceKeyOf() of the file it was imported from; one document per file (migration 0005). */
+  source_path: string | null;
 }
 
 export interface StageStatesTable {
@@ -68,6 +70,22 @@ export interface JobCheckpointsTable {
   created_at: number;
 }
 
+/** Every output path Quire wrote or reserved, and for which document (migration 0005). */
+export interface OutputFilesTable {
+  /** outputKeyOf(): the folder's real path + the name, case-folded on win32/darwin. */
+  path: string;
+  document_id: string;
+  /** The job that last reserved or wrote it. */
+  job_id: string;
+  /** What Quire last wrote there (confirmed); null while only reserved. */
+  sha256: string | null;
+  bytes: number | null;
+  /** A write in flight: recorded before the publish, moved to sha256/bytes after it. */
+  pending_sha256: string | null;
+  pending_bytes: number | null;
+  updated_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -78,6 +96,7 @@ export interface Database {
   stage_states: StageStatesTable;
   jobs: JobsTable;
   job_checkpoints: JobCheckpointsTable;
+  output_files: OutputFilesTable;
 }
 
 // Generated is re-exported so migrations can type auto columns if they ever need to.

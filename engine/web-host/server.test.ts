@@ -195,6 +195,32 @@ describe('downloads', () => {
     fs.rmSync(out.path);
     expect((await get(`/download/${jobId}/md?token=${TOKEN}`)).status).toBe(410);
   });
+
+  it('two documents with the same title: each download returns its own job\'s bytes, or says plainly it cannot', async () => {
+    const jobs = [];
+    for (const text of ['first of the twins', 'second of the twins']) {
+      const doc = await engine.createDocument({ title: 'Twin', source: `# Twin\n\n${text}`, format: 'md' });
+      const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['md'] } });
+      const [job] = await engine.waitForJobs([jobId]);
+      expect(job!.status).toBe('completed');
+      jobs.push(job!);
+    }
+    expect(jobs[0]!.outputs[0]!.path).not.toBe(jobs[1]!.outputs[0]!.path);
+    const [a, b] = await Promise.all(jobs.map((j) => get(`/download/${j.id}/md?token=${TOKEN}`)));
+    expect(a!.status).toBe(200);
+    expect(a!.body.toString()).toContain('first of the twins');
+    expect(b!.body.toString()).toContain('second of the twins');
+
+    // A file changed after Quire wrote it is refused, not served under the job's name.
+    fs.appendFileSync(jobs[0]!.outputs[0]!.path, '\nedited by hand\n');
+    const changed = await get(`/download/${jobs[0]!.id}/md?token=${TOKEN}`);
+    expect(changed.status).toBe(409);
+    expect(changed.body.toString()).toBe('Twin.md was changed or replaced after Quire wrote it; export again to get a fresh copy.\n');
+    fs.rmSync(jobs[1]!.outputs[0]!.path);
+    const gone = await get(`/download/${jobs[1]!.id}/md?token=${TOKEN}`);
+    expect(gone.status).toBe(410);
+    expect(gone.body.toString()).toMatch(/^Twin \(2\)\.md is gone .*export again to recreate it\.\n$/);
+  });
 });
 
 describe('tokens', () => {

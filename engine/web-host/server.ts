@@ -21,6 +21,7 @@ import { serve, type Transport } from '../api/rpc.ts';
 import { validateCall } from '../api/schemas.ts';
 import type { ExportFormat } from '../api/types.ts';
 import { mimeFor } from '../host/app-protocol.ts';
+import { readIntactOutput } from '../jobs/output-claims.ts';
 
 /** Loopback only: the host is a local UI server, never reachable from the network. */
 export const WEB_HOST_ADDRESS = '127.0.0.1';
@@ -175,23 +176,25 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     // Only a file the job itself recorded as its output: never a path from the request.
     const output = job.outputs.find((o) => o.format === format);
     if (!output) return send(res, 404, `Job ${jobId} has no ${format} output.`);
-    let stat: fs.Stats;
+    // Only the bytes the job wrote: a file changed or replaced since (another export with
+    // overwrite, a user's edit) is refused, never served under this job's name.
+    let data: Buffer;
     try {
-      stat = await fs.promises.stat(output.path);
-    } catch {
-      return send(res, 410, `${path.basename(output.path)} was moved or deleted since the export. Export again to recreate it.`);
+      data = await readIntactOutput(output);
+    } catch (e) {
+      if (isQuireError(e) && e.code === 'OUTPUT_MISSING') return send(res, 410, e.message);
+      if (isQuireError(e) && e.code === 'OUTPUT_CHANGED') return send(res, 409, e.message);
+      throw e;
     }
     res.writeHead(200, {
       ...securityHeaders(port),
       'Content-Type': DOWNLOAD_TYPES[output.format],
-      'Content-Length': String(stat.size),
+      'Content-Length': String(data.byteLength),
       'Content-Disposition': contentDisposition(path.basename(output.path)),
       'Cache-Control': 'no-store',
     });
     if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(output.path)
-      .on('error', (e) => res.destroy(e))
-      .pipe(res);
+    res.end(data);
   };
 
   const serveStatic = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {

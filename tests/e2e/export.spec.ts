@@ -153,14 +153,18 @@ test('cancel while running', async ({ page }) => {
 test('an export that fails shows its message, and Retry completes', async ({ page }) => {
   await page.goto(server.url);
   const id = await createDocument(page, 'Broken export', '# Broken export\n\nText.');
-  // Where the HTML file must go there is a folder: the write fails inside the job.
   const outDir = path.join(server.dir, 'blocked');
   const blocker = path.join(outDir, 'Broken export.html');
-  fs.mkdirSync(blocker, { recursive: true });
   await openStage(page, 'Export');
   await chooseFormats(page, ['html', 'md']);
   await page.getByLabel('Output folder').fill(outDir);
   await page.getByRole('button', { name: 'Start export' }).click();
+  // The output folder becomes a file while the job is in its first step (each step pauses
+  // 1.5 s here): the write fails inside the job. A file merely sitting at the output path no
+  // longer fails an export; it is kept and the output takes the next free name.
+  await expect(page.getByTestId('job-card')).toBeVisible();
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.writeFileSync(outDir, 'not a folder');
 
   await expect(status(page)).toHaveText('Error', { timeout: 120_000 });
   const alert = page.getByTestId('job-card').getByRole('alert');
@@ -170,7 +174,7 @@ test('an export that fails shows its message, and Retry completes', async ({ pag
   await shot(page, '15-export-error');
   await expectAccessible(page, 'export error');
 
-  fs.rmSync(blocker, { recursive: true });
+  fs.rmSync(outDir);
   await page.getByRole('button', { name: 'Retry' }).click();
   await expect(status(page)).toHaveText('Completed', { timeout: 120_000 });
   expect(fs.existsSync(path.join(outDir, 'Broken export.html'))).toBe(true);

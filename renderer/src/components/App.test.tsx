@@ -224,16 +224,19 @@ describe('export stage', () => {
   it('shows an error with its message, and Retry completes', async () => {
     await renderApp();
     const outDir = path.join(q.dir, 'ui-blocked');
-    fs.mkdirSync(path.join(outDir, 'UI error.md'), { recursive: true });
     await openExportStage('UI error');
     setFormats(['md']);
     fireEvent.change(screen.getByLabelText('Output folder'), { target: { value: outDir } });
     fireEvent.click(screen.getByRole('button', { name: 'Start export' }));
+    // The output folder becomes a file while the job waits in its first step: the write fails.
+    await screen.findByTestId('job-card', undefined, LONG);
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.writeFileSync(outDir, 'not a folder');
     const alert = await screen.findByText(/Could not write .*UI error\.md/, undefined, LONG);
     expect(alert.closest('[role="alert"]')).toBeTruthy();
     expect(screen.getByTestId('job-status').textContent).toBe('Error');
     expect(screen.getByText('Error code: OUTPUT_WRITE_FAILED')).toBeTruthy();
-    fs.rmSync(path.join(outDir, 'UI error.md'), { recursive: true });
+    fs.rmSync(outDir);
     fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(screen.getByTestId('job-status').textContent).toBe('Completed'), LONG);
     expect(fs.existsSync(path.join(outDir, 'UI error.md'))).toBe(true);

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { OUTPUT_FOLDER_ERROR_PREFIX } from '../../../engine/api/errors.ts';
 import { DEFAULT_PDF_OPTIONS, EXPORT_FORMATS, isActiveStatus, type ExportFormat, type PdfOptions } from '../../../engine/api/types.ts';
 import { useExportJob } from '../hooks/useExportJob.ts';
 import { FORMAT_LABELS } from '../lib/format.ts';
@@ -33,6 +34,9 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
   const job = useExportJob(documentId, state?.exportJobId);
   const outDirId = useId();
   const outDirHelp = useId();
+  const outDirError = useId();
+  // A refused output folder (/proc, a file…) is shown at its field, where it gets fixed.
+  const folderError = startError?.startsWith(OUTPUT_FOLDER_ERROR_PREFIX) ? startError : undefined;
 
   const options = exportOptionsOf(state);
   const formats = options.formats ?? stageDefaults?.formats ?? [...EXPORT_FORMATS];
@@ -83,10 +87,16 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
             id={outDirId}
             value={options.outDir ?? ''}
             placeholder={settings?.outputDir ?? ''}
-            aria-describedby={outDirHelp}
+            aria-describedby={folderError ? `${outDirError} ${outDirHelp}` : outDirHelp}
+            aria-invalid={folderError ? true : undefined}
             spellCheck={false}
             onChange={(e) => editExportOptions(documentId, stageId, { outDir: e.target.value })}
           />
+          {folderError && (
+            <p id={outDirError} className="field-error" role="alert" data-testid="out-dir-error">
+              {folderError}
+            </p>
+          )}
           <p id={outDirHelp} className="muted small">
             Leave empty for {settings?.outputDir ? <code>{settings.outputDir}</code> : 'the default folder'}.
             {hostKind === 'browser' ? ' Folders are on the computer running Quire; files can be downloaded here when done.' : ''}
@@ -106,11 +116,12 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
             {starting ? 'Starting…' : job?.status === 'completed' ? 'Export again' : 'Start export'}
           </button>
           {active && <p className="muted small">An export of this document is running; it keeps going if you leave or reload this page.</p>}
-          {startError && (
+          {startError && !folderError && (
             <p className="field-error" role="alert" data-testid="start-error">
               {startError}
             </p>
           )}
+          {folderError && <p className="field-error">Choose another output folder (see Output folder), then start again.</p>}
         </div>
         {job ? (
           <JobCard job={job} />

@@ -37,8 +37,9 @@ afterEach(() => {
   client?.dispose();
 });
 
-async function completedJob() {
-  const doc = await q.engine.createDocument({ title: 'Outputs', source: '# Outputs', format: 'md' });
+async function completedJob(title: string) {
+  // Each test its own title: a second document named alike would get "<title> (2)".
+  const doc = await q.engine.createDocument({ title, source: `# ${title}`, format: 'md' });
   const { jobId } = await q.engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html', 'md'] } });
   const [job] = await q.engine.waitForJobs([jobId]);
   return job!;
@@ -49,7 +50,7 @@ describe('OutputList', () => {
     resetStore();
     client = q.connectClient();
     await boot(client);
-    const job = await completedJob();
+    const job = await completedJob('Outputs');
     render(<OutputList job={job} />);
     fireEvent.click(screen.getByRole('button', { name: 'Open Outputs.html' }));
     fireEvent.click(screen.getByRole('button', { name: 'Show Outputs.md in folder' }));
@@ -64,11 +65,11 @@ describe('OutputList', () => {
     await boot(client, { downloadToken: 'tok en' });
     // As the browser host describes itself.
     act(() => useQuireStore.setState({ hostInfo: { ...useQuireStore.getState().hostInfo!, kind: 'browser', canOpenPath: false, canShowInFolder: false, downloadBase: '/download' } }));
-    const job = await completedJob();
+    const job = await completedJob('Downloads');
     render(<OutputList job={job} />);
-    const link = screen.getByRole('link', { name: 'Download Outputs.html' });
+    const link = screen.getByRole('link', { name: 'Download Downloads.html' });
     expect(link.getAttribute('href')).toBe(`/download/${job.id}/html?token=tok%20en`);
-    expect(link.getAttribute('download')).toBe('Outputs.html');
+    expect(link.getAttribute('download')).toBe('Downloads.html');
     expect(screen.queryByRole('button', { name: /Open/ })).toBeNull();
     expect(screen.getByText(/Saved in/).textContent).toContain(q.outDir);
   });

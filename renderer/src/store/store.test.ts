@@ -237,15 +237,19 @@ describe('export jobs', () => {
   it('shows a failed job with its error, and Retry runs a new job that completes', async () => {
     const id = await newDoc('Will fail');
     const outDir = path.join(q.dir, 'blocked');
-    // A folder where the HTML file must go: the write fails inside the job.
-    fs.mkdirSync(path.join(outDir, 'Will fail.html'), { recursive: true });
     editExportOptions(id, 'export', { formats: ['html'], outDir });
     const jobId = (await startExport(id, 'export'))!;
+    // The output folder is replaced by a file while the job waits in its first step (a
+    // drive unplugged, a folder deleted): the write fails inside the job. (A file or folder
+    // merely sitting at the output path no longer fails a job: it is kept and the output
+    // takes the next free name.)
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.writeFileSync(outDir, 'not a folder');
     const failed = await finalJob(jobId);
     expect(failed.status).toBe('error');
     expect(failed.error).toMatchObject({ code: 'OUTPUT_WRITE_FAILED' });
     expect(failed.error!.message).toContain('Will fail.html');
-    fs.rmSync(path.join(outDir, 'Will fail.html'), { recursive: true });
+    fs.rmSync(outDir);
     const retried = (await retryJob(jobId))!;
     expect(retried).not.toBe(jobId);
     expect(S().stages[id]!.export!.exportJobId).toBe(retried);
