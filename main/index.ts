@@ -14,9 +14,10 @@ import { APP_ENTRY_URL, APP_ORIGIN, originOf, unpackedPath } from '../engine/hos
 import { createQuireApi } from '../engine/host/create-api.ts';
 import { quitChoice, quitDialog, quitPlan, shouldAskOnWindowClose } from '../engine/host/desktop-policy.ts';
 import type { IpcHub } from '../engine/host/ipc-hub.ts';
+import { UnloadGuard, WindowFlusher, settleUnload, unsavedChoice, unsavedDialog } from '../engine/host/window-flush.ts';
 import { defaultSettings } from '../engine/host/settings.ts';
 import { ElectronPdfRenderer } from './electron-pdf-renderer.ts';
-import { trackWindow, wireIpc } from './ipc.ts';
+import { peerOf, trackWindow, wireFlush, wireIpc } from './ipc.ts';
 import { startOsIntegration, type OsIntegration } from './os-integration.ts';
 import { APP_SCHEME_PRIVILEGES, applyDevCsp, registerAppProtocol } from './protocol.ts';
 import { createSettingsStore } from './settings-store.ts';
@@ -37,7 +38,10 @@ let engine: Engine | null = null;
 let pdf: ElectronPdfRenderer | null = null;
 let hub: IpcHub | null = null;
 let os: OsIntegration | null = null;
+let flusher: WindowFlusher | null = null;
+const unload = new UnloadGuard();
 let phase: 'running' | 'asking' | 'closing' | 'closed' = 'running';
+let quitAttempt = 0;
 
 // The lock is held by the first instance; a second launch only wakes it (and never opens
 // the database or starts a scheduler).
@@ -79,7 +83,7 @@ async function start(): Promise<void> {
     workerFile: WORKER,
     exportDefaults: () => {
       const s = settings.get();
-      return { formats: s.defaultFormats, outDir: s.outputDir, pdf: s.pdf };
+      return { formats: s.defaultFormats, outDir: s.outputDir, pdf: s.pdf, overwrite: s.overwriteOutputs };
     },
     ...engineOptionsFromEnv(),
   });
@@ -112,10 +116,12 @@ async function start(): Promise<void> {
 
   registerAppProtocol(RENDERER_DIR);
   if (DEV_URL) applyDevCsp(DEV_URL);
-  hub = wireIpc(api, {
+  const senders = {
     allowedOrigins: [APP_ORIGIN, ...(DEV_URL ? [originOf(DEV_URL)!] : [])],
-    isTrustedPeer: (id) => [...windows].some((w) => !w.isDestroyed() && w.webContents.id === id),
-  });
+    isTrustedPeer: (id: number) => [...windows].some((w) => !w.isDestroyed() && w.webContents.id === id),
+  };
+  hub = wireIpc(api, senders);
+  flusher = wireFlush(senders);
   os = startOsIntegration({ engine, settings, windows: () => [...windows], showWindow });
   app.on('activate', () => showWindow());
   showWindow();
@@ -133,29 +139,67 @@ function showWindow(): void {
   const win = createMainWindow({ preload: PRELOAD, url: DEV_URL ?? APP_ENTRY_URL });
   windows.add(win);
   trackWindow(hub, win.webContents);
+  const wcId = win.webContents.id;
   win.on('close', (event) => {
     const others = [...windows].filter((w) => w !== win && !w.isDestroyed()).length;
     const activeJobs = os?.activity.activeCount ?? 0;
     if (shouldAskOnWindowClose({ platform: process.platform, otherWindows: others, activeJobs, quitting: phase !== 'running' })) {
       event.preventDefault();
       void requestQuit(true);
+    } else {
+      unload.markClosing(wcId);
     }
   });
-  win.on('closed', () => windows.delete(win));
+  // The page objects to a reload or close while it has unsaved edits (engine/host/window-flush.ts).
+  win.webContents.on('will-prevent-unload', (event) => {
+    const plan = unload.onPreventedUnload(wcId, phase !== 'running');
+    if (plan.proceed) return event.preventDefault();
+    void settleUnload({
+      action: plan.action,
+      flush: () => (flusher && !win.isDestroyed() ? flusher.request(peerOf(win.webContents)) : Promise.resolve({ kind: 'gone' as const })),
+      ask: async (d) => (await dialog.showMessageBox(win, d)).response,
+      allow: () => unload.allow(wcId),
+      redo: () => (win.isDestroyed() ? undefined : plan.action === 'close' ? win.close() : win.webContents.reload()),
+    });
+  });
+  win.webContents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) unload.forget(wcId);
+  });
+  win.on('closed', () => {
+    windows.delete(win);
+    unload.forget(wcId);
+    flusher?.forget(wcId);
+  });
   os?.refresh();
 }
 
 /** Asks when exports run (unless `ask` is false: a signal); confirming requeues them for the next launch. */
 async function requestQuit(ask: boolean): Promise<void> {
   if (phase !== 'running' && !(phase === 'asking' && !ask)) return;
+  // A later request (a signal while a dialog is open) takes over; this one then stops.
+  const attempt = ++quitAttempt;
   const active = os?.activity.activeCount ?? 0;
   if (ask && quitPlan(active) === 'ask') {
     phase = 'asking';
     const parent = BrowserWindow.getFocusedWindow() ?? [...windows].find((w) => !w.isDestroyed());
     const options = quitDialog(active);
     const { response } = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options);
-    if (phase !== 'asking') return; // a signal quit meanwhile
+    if (attempt !== quitAttempt) return; // a signal quit meanwhile
     if (quitChoice(response) === 'keep') {
+      phase = 'running';
+      return;
+    }
+  }
+  // What was typed reaches the engine before it stops: each window saves, within a time limit.
+  phase = 'asking';
+  const open = [...windows].filter((w) => !w.isDestroyed());
+  const unsaved = unsavedDialog('quit', flusher ? await flusher.requestAll(open.map((w) => peerOf(w.webContents))) : []);
+  if (attempt !== quitAttempt) return;
+  if (unsaved && ask) {
+    const parent = BrowserWindow.getFocusedWindow() ?? open.find((w) => !w.isDestroyed());
+    const { response } = parent ? await dialog.showMessageBox(parent, unsaved) : await dialog.showMessageBox(unsaved);
+    if (attempt !== quitAttempt) return;
+    if (unsavedChoice(response) === 'stay') {
       phase = 'running';
       return;
     }

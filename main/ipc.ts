@@ -1,7 +1,12 @@
-/** Feeds ipcMain messages and window lifecycle events into the IpcHub (engine/host/ipc-hub.ts). */
+/**
+ * Feeds ipcMain messages and window lifecycle events into the IpcHub (engine/host/ipc-hub.ts),
+ * and the pages' answers to "save now" into the WindowFlusher (engine/host/window-flush.ts).
+ */
 import { ipcMain, type WebContents, type WebFrameMain } from 'electron';
 import type { QuireApi } from '../engine/api/contract.ts';
-import { IPC_TO_MAIN, IpcHub, type IpcHubOptions, type IpcSenderFrame } from '../engine/host/ipc-hub.ts';
+import { SHELL_FLUSH_REPLY } from '../engine/api/shell.ts';
+import { IPC_TO_MAIN, IpcHub, type IpcHubOptions, type IpcPeer, type IpcSenderFrame } from '../engine/host/ipc-hub.ts';
+import { WindowFlusher } from '../engine/host/window-flush.ts';
 
 function frameOf(frame: WebFrameMain | null): IpcSenderFrame | null {
   try {
@@ -18,10 +23,19 @@ export function wireIpc(api: QuireApi, options: Pick<IpcHubOptions, 'allowedOrig
     onError: (e) => console.error('quire: IPC handler failed', e),
   });
   ipcMain.on(IPC_TO_MAIN, (event, envelope: unknown) => {
-    const wc = event.sender;
-    hub.receive({ id: wc.id, send: (ch, p) => wc.send(ch, p), isDestroyed: () => wc.isDestroyed() }, frameOf(event.senderFrame), envelope);
+    hub.receive(peerOf(event.sender), frameOf(event.senderFrame), envelope);
   });
   return hub;
+}
+
+export function peerOf(wc: WebContents): IpcPeer {
+  return { id: wc.id, send: (ch, p) => wc.send(ch, p), isDestroyed: () => wc.isDestroyed() };
+}
+
+export function wireFlush(options: Pick<IpcHubOptions, 'allowedOrigins' | 'isTrustedPeer'>): WindowFlusher {
+  const flusher = new WindowFlusher({ ...options, onRefused: (reason) => console.warn(`quire: refused a flush reply from ${reason}`) });
+  ipcMain.on(SHELL_FLUSH_REPLY, (event, reply: unknown) => flusher.receive(event.sender.id, frameOf(event.senderFrame), reply));
+  return flusher;
 }
 
 /** A window that reloads, navigates, crashes or closes loses its subscriptions. */

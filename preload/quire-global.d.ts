@@ -7,10 +7,12 @@
  * (contextBridge strips custom properties from Error objects): read `.code`/`.message`.
  */
 import type { QuireApi } from '../engine/api/contract.ts';
+import type { QuireShell } from '../engine/api/shell.ts';
 
 declare global {
   interface Window {
     quire?: QuireApi;
+    quireShell?: QuireShell;
   }
 }
 

@@ -3,13 +3,15 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createHostApi } from './api/host-api.ts';
 import { App } from './components/App.tsx';
-import { boot } from './store/actions.ts';
+import { boot, flushBeforeLeaving } from './store/actions.ts';
 import { useQuireStore } from './store/store.ts';
 import './styles.css';
 
 const host = createHostApi();
 if (host.ok) {
   void boot(host.api, { connection: host.connection, downloadToken: host.token, hashRouting: true });
+  // Desktop app: main asks for a save before it reloads, closes or quits this window.
+  window.quireShell?.onFlushRequest(flushBeforeLeaving);
 } else {
   useQuireStore.setState({ fatal: host.problem });
 }

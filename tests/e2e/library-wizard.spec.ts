@@ -95,7 +95,7 @@ test('wizard: steps saved as you go, a preview that runs nothing, keyboard reach
   await page.getByLabel('Date').fill('2024-03-31');
   await page.getByLabel('Page size').selectOption('Letter');
   await page.getByLabel('Landscape').check();
-  await expect(page.getByTestId('save-status')).toHaveText('All changes saved');
+  await expect(page.getByTestId('save-status')).toHaveText('Saved');
   await shot(page, '04-wizard-details');
   await expectAccessible(page, 'wizard: details');
   await page.reload();

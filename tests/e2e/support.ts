@@ -175,7 +175,7 @@ export async function createDocument(page: Page, title: string, source?: string)
   await expect(page.getByRole('heading', { name: 'Write', level: 1 })).toBeVisible();
   if (source !== undefined) {
     await page.getByLabel('Markdown source').fill(source);
-    await expect(page.getByTestId('save-status')).toHaveText('All changes saved');
+    await expect(page.getByTestId('save-status')).toHaveText('Saved');
   }
   return documentIdOf(page);
 }

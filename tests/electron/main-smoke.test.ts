@@ -122,6 +122,18 @@ describe('built main process (fake electron)', () => {
     expect(full.afterQuit).toEqual({ dialogs: 2, row: { status: 'queued', attempt: 1, owner_pid: null } });
   });
 
+  it('asks the page to save before a reload and before quitting; asks the person when it cannot', async () => {
+    const flush = await scenario('flush', { FAKE_ELECTRON_HOME: fs.mkdtempSync(path.join(home, 'flush-')) });
+    expect(flush.errors).toEqual([]);
+    // The page objected to the reload: main saved first, then reloaded (no dialog needed).
+    expect(flush.reload).toEqual({ letThrough: false, flushes: ['# Typed\n\nline before the reload\n'], source: '# Typed\n\nline before the reload\n', dialogs: 0 });
+    expect(flush.stayed.samePage).toBe(true);
+    expect(flush.stayed.dialog).toMatchObject({ buttons: ['Stay', 'Reload Anyway'], message: 'Your latest changes are not saved yet.' });
+    expect(flush.stayed.dialog.detail).toContain('Not connected to Quire right now.');
+    // Quitting: the save reached the engine before it stopped.
+    expect(flush.afterQuit).toEqual({ flushes: 2, dialogs: 1, source: '# Typed\n\nline before quitting\n' });
+  }, 120_000);
+
   it('a second instance quits at once without opening the database', async () => {
     const second = await scenario('second-instance', { FAKE_ELECTRON_LOCK: '0', FAKE_ELECTRON_HOME: tempDir('quire-main-smoke-2-') });
     expect(second).toMatchObject({ windows: 0, database: false, ipcListeners: 0 });

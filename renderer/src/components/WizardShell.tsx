@@ -1,12 +1,14 @@
+import { useState } from 'react';
 import type { StageDefinition, StageState } from '../../../engine/api/types.ts';
-import { navigate, setStageStatus } from '../store/actions.ts';
+import { navigate, retrySaves, setStageStatus } from '../store/actions.ts';
 import { useQuireStore } from '../store/store.ts';
 import { DetailsStage } from './DetailsStage.tsx';
 import { ExportStage } from './ExportStage.tsx';
 import { useFocusHeading } from './useFocusHeading.ts';
 import { WriteStage } from './WriteStage.tsx';
 
-const SAVE_TEXT = { pending: 'Unsaved changes…', saving: 'Saving…', saved: 'All changes saved', error: 'Not saved — will retry' } as const;
+// "Saved" only once the engine confirmed it; until then the edit is on its way ("Saving…").
+const SAVE_TEXT = { pending: 'Saving…', saving: 'Saving…', saved: 'Saved', error: 'Not saved' } as const;
 
 /** The stage to open when the address names none: the first not done, else the last. */
 function defaultStage(stages: StageDefinition[], states: Record<string, StageState> | undefined): StageDefinition | undefined {
@@ -18,6 +20,7 @@ export function WizardShell({ documentId, stageId }: { documentId: string; stage
   const states = useQuireStore((s) => s.stages[documentId]);
   const workflow = useQuireStore((s) => s.workflows.find((w) => w.id === doc?.workflowId));
   const saveStatus = useQuireStore((s) => s.saveStatus[documentId]);
+  const [retrying, setRetrying] = useState(false);
 
   if (!doc || !workflow || !states) {
     return (
@@ -46,9 +49,24 @@ export function WizardShell({ documentId, stageId }: { documentId: string; stage
           </p>
           <p className="doc-heading">{doc.title || 'Untitled'}</p>
         </div>
-        <p className={`save-status${saveStatus === 'error' ? ' is-error' : ''}`} role="status" data-testid="save-status">
-          {saveStatus ? SAVE_TEXT[saveStatus] : ''}
-        </p>
+        <div className="save-status-box">
+          <p className={`save-status${saveStatus === 'error' ? ' is-error' : ''}`} role="status" data-testid="save-status" data-state={saveStatus ?? 'none'}>
+            {saveStatus ? SAVE_TEXT[saveStatus] : ''}
+          </p>
+          {saveStatus === 'error' && (
+            <button
+              type="button"
+              className="small"
+              disabled={retrying}
+              onClick={() => {
+                setRetrying(true);
+                void retrySaves(documentId).finally(() => setRetrying(false));
+              }}
+            >
+              Retry saving
+            </button>
+          )}
+        </div>
       </div>
 
       <nav aria-label="Steps" className="steps-nav">

@@ -24,6 +24,7 @@ import type { ConnectionAware, ConnectionStatus } from '../api/websocket-quire.t
 import { parseHash, routeHash, sameRoute } from '../lib/route.ts';
 import { useQuireStore } from './store.ts';
 import type { Route } from './ui-slice.ts';
+import { dropStash, pageStorage, readStashes, stashDocument, stashPlan } from './unsaved-stash.ts';
 
 /** Typing pauses this long before a save goes out. */
 export const SAVE_DELAY_MS = 400;
@@ -76,8 +77,39 @@ export async function boot(quireApi: QuireApi, options: BootOptions = {}): Promi
     window.addEventListener('hashchange', onHash);
     unsubscribers.push(() => window.removeEventListener('hashchange', onHash));
   }
+  if (typeof window !== 'undefined') unsubscribers.push(watchPageLifecycle());
   await loadBasics();
+  if (store().ready) await recoverStashedText();
   if (hashRouting) routeTo(parseHash(window.location.hash));
+}
+
+/**
+ * Nothing typed is lost when the page goes away: hidden or closing, every pending save goes
+ * out at once and the unconfirmed text is kept in localStorage (a save sent while the page
+ * unloads may never arrive); closing with unsaved changes asks first.
+ */
+function watchPageLifecycle(): () => void {
+  const onHide = () => {
+    stashUnsavedText();
+    void flushSaves();
+  };
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') onHide();
+  };
+  const onBeforeUnload = (e: BeforeUnloadEvent) => {
+    if (!hasUnsavedChanges()) return;
+    onHide();
+    e.preventDefault();
+    e.returnValue = ''; // older Chromium (and Electron's will-prevent-unload) look at this
+  };
+  window.addEventListener('pagehide', onHide);
+  window.addEventListener('beforeunload', onBeforeUnload);
+  document.addEventListener('visibilitychange', onVisibility);
+  return () => {
+    window.removeEventListener('pagehide', onHide);
+    window.removeEventListener('beforeunload', onBeforeUnload);
+    document.removeEventListener('visibilitychange', onVisibility);
+  };
 }
 
 /** Stops listening (tests; switching engines). Pending saves are dropped. */
@@ -88,6 +120,7 @@ export function shutdown(): void {
   pendingSaves.clear();
   inflightSaves.clear();
   failedSaves.clear();
+  docSavesOut.clear();
   clearTimeout(documentsTimer);
   for (const t of stageRefreshTimers.values()) clearTimeout(t);
   stageRefreshTimers.clear();
@@ -187,7 +220,8 @@ export function navigate(route: Route): void {
 function routeTo(route: Route, { force = false } = {}): void {
   const before = store().route;
   if (!force && sameRoute(before, route) && routeLoaded(route)) return;
-  if (before.name === 'document' && (route.name !== 'document' || route.documentId !== before.documentId)) {
+  // Leaving a document or one of its stages sends what was typed there now, not after the pause.
+  if (before.name === 'document' && !sameRoute(before, route)) {
     void flushSaves(before.documentId);
   }
   store().setRoute(route);
@@ -339,7 +373,9 @@ const docSaveKey = (documentId: string) => `doc|${documentId}`;
 const stageSaveKey = (documentId: string, stageId: string) => `stage|${documentId}|${stageId}`;
 const pendingSaves = new Map<string, SaveRun & { timer: ReturnType<typeof setTimeout> }>();
 const inflightSaves = new Map<string, Promise<void>>();
-const failedSaves = new Map<string, SaveRun>();
+const failedSaves = new Map<string, SaveRun & { error: string }>();
+/** Per document: saves sent and not answered yet (each may still bump the engine's revision). */
+const docSavesOut = new Map<string, number>();
 
 function hasPendingSave(key: string): boolean {
   return pendingSaves.has(key) || inflightSaves.has(key) || failedSaves.has(key);
@@ -359,16 +395,18 @@ async function fireSave(key: string): Promise<void> {
   clearTimeout(save.timer);
   pendingSaves.delete(key);
   const previous = inflightSaves.get(key);
-  const task = (async () => {
+  // Assigned before the body below runs past its first await (where it is read).
+  let task!: Promise<void>;
+  task = (async () => {
     // Saves of one key go out in order: the later one carries the newer content.
     await previous?.catch(() => undefined);
     store().setSaveStatus(save.documentId, 'saving');
     try {
       await save.run();
-      settleSaveStatus(save.documentId, key);
+      settleSaveStatus(save.documentId, key, task);
     } catch (e) {
       if ((e as { code?: string }).code === 'DOCUMENT_NOT_FOUND') return;
-      failedSaves.set(key, save);
+      failedSaves.set(key, { ...save, error: errorMessage(e) });
       store().setSaveStatus(save.documentId, 'error');
       if ((e as { code?: string }).code !== 'TRANSPORT_CLOSED') store().pushNotice('error', `Could not save: ${errorMessage(e)}`);
     }
@@ -381,9 +419,79 @@ async function fireSave(key: string): Promise<void> {
   }
 }
 
-function settleSaveStatus(documentId: string, justSaved: string): void {
-  const busy = [...pendingSaves.keys(), ...failedSaves.keys()].some((k) => k !== justSaved && k.split('|')[1] === documentId);
-  if (!busy && !pendingSaves.has(justSaved)) store().setSaveStatus(documentId, 'saved');
+/** "Saved" only once the engine has confirmed every save of the document, none pending or failed. */
+function settleSaveStatus(documentId: string, justSaved: string, task: Promise<void>): void {
+  const ofDoc = (k: string) => k.split('|')[1] === documentId;
+  const busy =
+    [...pendingSaves.keys(), ...failedSaves.keys()].some((k) => k !== justSaved && ofDoc(k)) ||
+    [...inflightSaves].some(([k, p]) => p !== task && ofDoc(k));
+  if (busy || pendingSaves.has(justSaved)) return;
+  store().setSaveStatus(documentId, 'saved');
+  dropStash(pageStorage(), documentId);
+}
+
+/** Edits the engine has not confirmed yet (waiting, being sent, or failed), of one document or all. */
+export function hasUnsavedChanges(documentId?: string): boolean {
+  return [...pendingSaves.keys(), ...inflightSaves.keys(), ...failedSaves.keys()].some((k) => !documentId || k.split('|')[1] === documentId);
+}
+
+/** Why the last save of the document (or of any) failed, or null when none has. */
+export function saveError(documentId?: string): string | null {
+  for (const s of failedSaves.values()) if (!documentId || s.documentId === documentId) return s.error;
+  return null;
+}
+
+/**
+ * The desktop app's "save now" before a reload, close or quit (window.quireShell): every
+ * pending save goes out, the text is kept in case it does not arrive, and the answer says
+ * whether the engine confirmed it all.
+ */
+export async function flushBeforeLeaving(): Promise<{ saved: boolean; message?: string }> {
+  stashUnsavedText();
+  const saved = await flushSaves();
+  const message = saveError();
+  return saved ? { saved } : { saved, ...(message ? { message } : {}) };
+}
+
+/** The status line's Retry: sends the document's failed (and waiting) saves again now. */
+export function retrySaves(documentId: string): Promise<boolean> {
+  return flushSaves(documentId);
+}
+
+/** Synchronous (pagehide may be the last chance): the unconfirmed text of each open document. */
+function stashUnsavedText(): void {
+  const storage = pageStorage();
+  for (const key of new Set([...pendingSaves.keys(), ...inflightSaves.keys(), ...failedSaves.keys()])) {
+    const [kind, id] = key.split('|');
+    const doc = kind === 'doc' && id ? store().docs[id] : undefined;
+    if (!doc) continue;
+    // Saves already sent may land after the page is gone: the engine may then be that far ahead.
+    const baseRevision = doc.revision + (docSavesOut.get(doc.id) ?? 0);
+    stashDocument(storage, { documentId: doc.id, baseRevision, title: doc.title.trim() || 'Untitled', source: doc.source });
+  }
+}
+
+/** At start: text kept by a page that went away before the engine confirmed it is saved now. */
+async function recoverStashedText(): Promise<void> {
+  const storage = pageStorage();
+  for (const stash of readStashes(storage)) {
+    try {
+      const doc = await quire().getDocument(stash.documentId);
+      const plan = stashPlan(stash, doc);
+      if (plan === 'restore') {
+        store().setDocument({ ...doc, title: stash.title, source: stash.source });
+        scheduleSave(docSaveKey(doc.id), docSave(doc.id), 0);
+        continue;
+      }
+      dropStash(storage, stash.documentId);
+      if (plan === 'conflict') {
+        store().pushNotice('info', `Text typed in “${doc.title}” just before the page closed was not put back: the document was changed elsewhere since.`);
+      }
+    } catch (e) {
+      // Kept for the next start unless the document is gone.
+      if ((e as { code?: string }).code === 'DOCUMENT_NOT_FOUND') dropStash(storage, stash.documentId);
+    }
+  }
 }
 
 function dropSavesOf(documentId: string): void {
@@ -395,26 +503,41 @@ function dropSavesOf(documentId: string): void {
   for (const [key, save] of failedSaves) if (save.documentId === documentId) failedSaves.delete(key);
 }
 
-/** Sends every pending save now (of one document, or all) and waits for them. */
-export async function flushSaves(documentId?: string): Promise<void> {
-  const keys = [...pendingSaves.entries()].filter(([, s]) => !documentId || s.documentId === documentId).map(([k]) => k);
+/**
+ * Sends every pending save now (of one document, or all), failed ones again, and waits for
+ * them. True when the engine confirmed them all (none failed).
+ */
+export async function flushSaves(documentId?: string): Promise<boolean> {
+  const mine = (s: SaveRun) => !documentId || s.documentId === documentId;
+  for (const [key, save] of [...failedSaves]) if (mine(save) && !pendingSaves.has(key)) scheduleSave(key, save, 0);
+  const keys = [...pendingSaves.entries()].filter(([, s]) => mine(s)).map(([k]) => k);
   await Promise.all(keys.map((k) => fireSave(k)));
   await Promise.all([...inflightSaves.values()].map((p) => p.catch(() => undefined)));
+  return ![...failedSaves.values()].some(mine);
 }
 
 /** Title or source typed in the editor: shown at once, saved after a pause. */
 export function editDocument(id: string, patch: { title?: string; source?: string }): void {
   store().patchDocument(id, patch);
-  scheduleSave(docSaveKey(id), {
+  scheduleSave(docSaveKey(id), docSave(id));
+}
+
+function docSave(id: string): SaveRun {
+  return {
     documentId: id,
     run: async () => {
       const doc = store().docs[id];
       if (!doc) return;
-      const saved = await quire().saveDocument(id, { title: doc.title.trim() || 'Untitled', source: doc.source });
-      // Only the bookkeeping: the text in the store may already be newer than what was saved.
-      store().patchDocument(id, { revision: saved.revision, updatedAt: saved.updatedAt });
+      docSavesOut.set(id, (docSavesOut.get(id) ?? 0) + 1);
+      try {
+        const saved = await quire().saveDocument(id, { title: doc.title.trim() || 'Untitled', source: doc.source });
+        // Only the bookkeeping: the text in the store may already be newer than what was saved.
+        store().patchDocument(id, { revision: saved.revision, updatedAt: saved.updatedAt });
+      } finally {
+        docSavesOut.set(id, (docSavesOut.get(id) ?? 1) - 1);
+      }
     },
-  });
+  };
 }
 
 function stageSave(documentId: string, stageId: string): SaveRun {
@@ -514,7 +637,12 @@ export async function startExport(documentId: string, stageId: string): Promise<
   store().setStarting(key, true);
   store().setStageError(key, undefined);
   try {
-    await flushSaves(documentId);
+    // The export reads the engine's copy: it starts only once what was typed is there.
+    if (!(await flushSaves(documentId))) {
+      throw new Error(
+        `The export did not start: your latest changes are not saved, and it would have used the older text. ${saveError(documentId) ?? ''} Press Retry beside “Not saved”, then start the export again.`.replace(/\s+/g, ' '),
+      );
+    }
     const options = startOptions(exportOptionsOf(store().stages[documentId]?.[stageId]));
     // What the stage shows as chosen is what runs, even where the host's defaults differ.
     options.formats ??= [...(stageDefinition(documentId, stageId)?.exportOptions?.formats ?? EXPORT_FORMATS)];

@@ -3,7 +3,7 @@
  * electron module and plays one scenario (argv[3]); prints what it observed as JSON on the
  * last line for tests/electron/main-smoke.test.ts to check.
  *
- *   node --import ./register.mjs drive-main.mjs <outDir> full|resume|second-instance
+ *   node --import ./register.mjs drive-main.mjs <outDir> full|resume|second-instance|flush
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -137,6 +137,45 @@ if (scenario === 'second-instance') {
   seen.afterQuit = { dialogs: state.dialogs.length, row: db.prepare('select status, attempt, owner_pid from jobs where id = ?').get(second.jobId) };
   db.close();
   seen.secondJobId = second.jobId;
+} else if (scenario === 'flush') {
+  // The page's flush (renderer/src/store/actions.ts flushBeforeLeaving), played here: the
+  // save it still had pending goes to the engine over the window's own IPC connection.
+  let q = await quire();
+  const wc = mainWindow().webContents;
+  const doc = await q.createDocument({ title: 'Typed', source: '# Typed\n', format: 'md' });
+  const flushes = [];
+  const pageSaves = (api, text) => async () => {
+    flushes.push(text);
+    await api.saveDocument(doc.id, { source: text });
+    return { saved: true };
+  };
+  const unloadEvent = () => ({ defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } });
+
+  // Ctrl+R while the page's beforeunload objects (unsaved edits): Electron emits will-prevent-unload.
+  let page = wc.page;
+  page.window.quireShell.onFlushRequest(pageSaves(q, '# Typed\n\nline before the reload\n'));
+  const reloadEvent = unloadEvent();
+  wc.emit('will-prevent-unload', reloadEvent);
+  q = await until(() => wc.page !== page && wc.page.window.quire, 'the reload after the flush');
+  seen.reload = { letThrough: reloadEvent.defaultPrevented, flushes: [...flushes], source: (await q.getDocument(doc.id)).source, dialogs: state.dialogs.length };
+
+  // The page cannot save: main asks; "Stay" keeps the page.
+  page = wc.page;
+  page.window.quireShell.onFlushRequest(async () => ({ saved: false, message: 'Not connected to Quire right now.' }));
+  state.dialogResponses.push(0);
+  wc.emit('will-prevent-unload', unloadEvent());
+  await until(() => state.dialogs.length === 1, 'the unsaved-changes dialog');
+  await sleep(200);
+  seen.stayed = { samePage: wc.page === page, dialog: state.dialogs[0] };
+
+  // Quit: the page saves before the engine stops.
+  page.window.quireShell.onFlushRequest(pageSaves(q, '# Typed\n\nline before quitting\n'));
+  app.quit();
+  await until(() => state.quit, 'the app to quit');
+  const Database = createRequire(import.meta.url)('better-sqlite3');
+  const db = new Database(path.join(userData, 'quire.db'), { readonly: true });
+  seen.afterQuit = { flushes: flushes.length, dialogs: state.dialogs.length, source: db.prepare('select source from documents where id = ?').get(doc.id).source };
+  db.close();
 } else if (scenario === 'resume') {
   const q = await quire();
   const jobId = process.env.SMOKE_JOB_ID;
