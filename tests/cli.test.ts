@@ -93,7 +93,7 @@ describe('quire export never replaces what Quire did not write for that file', (
       expect(job.status).toBe('completed');
       expect(fs.readFileSync(src).equals(original)).toBe(true);
       expect(job.outputs.map((o: { path: string }) => path.basename(o.path))).toEqual(['notes (2).md']);
-      expect(job.warnings).toEqual([expect.stringContaining('"notes.md" already exists')]);
+      expect(job.warnings).toEqual([expect.stringMatching(/^Saved as "notes \(2\)\.md": "notes\.md" already exists/)]);
     }
     expect(fs.readdirSync(folder).sort()).toEqual(['notes (2).md', 'notes.md']);
   });
@@ -147,8 +147,7 @@ describe('quire export never replaces what Quire did not write for that file', (
     expect(fs.readFileSync(mine, 'utf8')).toBe('<p>made by hand</p>');
     expect(path.basename(parseJsonLines(kept.stdout)[0].outputs[0].path)).toBe('notes (2).html');
     // The user is told why the output did not get the plain name.
-    expect(kept.stderr).toContain('warning: "notes.html" already exists and is not a file Quire wrote for this document');
-    expect(kept.stderr).toContain('saved as "notes (2).html"');
+    expect(kept.stderr).toContain('warning: Saved as "notes (2).html": "notes.html" already exists and is not Quire\'s output for this document');
 
     const replaced = await runQuire(['export', f, '--format', 'html', '--out', out, '--data-dir', data, '--json', '--overwrite']);
     expect(replaced.code, replaced.stderr).toBe(0);

@@ -70,6 +70,19 @@ function mb(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+/** Why a write failed, in words, and what the user can do, by errno code. */
+const WRITE_FAILURES: Record<string, [string, string]> = {
+  ENOSPC: ['the disk is full', 'free some space or choose another folder'],
+  EDQUOT: ['the disk quota is used up', 'free some space or choose another folder'],
+  EROFS: ['the folder is on a read-only disk', 'choose another folder'],
+  EACCES: ['permission denied', 'choose another folder or fix its permissions'],
+  EPERM: ['permission denied', 'choose another folder or fix its permissions'],
+  ENOENT: ['the output folder was removed', 'create it again or choose another folder'],
+  ENOTDIR: ['the output folder is no longer a folder', 'choose another folder'],
+  EEXIST: ['the output folder is no longer a folder', 'choose another folder'],
+  EIO: ['the disk reported an input/output error', 'check the disk or choose another folder'],
+};
+
 /** How an OUTPUT_NOT_WRITABLE message begins: a form shows such an error at its output-folder field. */
 export const OUTPUT_FOLDER_ERROR_PREFIX = 'Cannot write to the output folder ';
 
@@ -107,8 +120,13 @@ export const Errors = {
     new QuireError('OUTPUT_NOT_WRITABLE', `${OUTPUT_FOLDER_ERROR_PREFIX}${dir} (${reason}). ${advice}`, { dir }),
   dataDirUnusable: (dir: string, reason: string, advice = 'Choose another folder.') =>
     new QuireError('DATA_DIR_UNUSABLE', `Cannot keep Quire's data in ${dir} (${reason}). ${advice} Set it with --data-dir or QUIRE_DATA_DIR.`, { dir }),
-  outputWriteFailed: (path: string, reason: string) =>
-    new QuireError('OUTPUT_WRITE_FAILED', `Could not write ${path} (${reason}). Nothing was left half-written; free some space or choose another folder, then retry.`, { path }),
+  /** `reason` is an errno code (ENOSPC, EROFS…) or a few words; codes are said in plain words with what to do. */
+  outputWriteFailed: (path: string, reason: string) => {
+    const plain = WRITE_FAILURES[reason];
+    const why = plain ? `${plain[0]} (${reason})` : `(${reason})`;
+    const todo = plain?.[1] ?? 'free some space or choose another folder';
+    return new QuireError('OUTPUT_WRITE_FAILED', `Could not write ${path}: ${why}. Nothing was left half-written; ${todo}, then retry.`, { path });
+  },
   outputChanged: (path: string) =>
     new QuireError('OUTPUT_CHANGED', `${path} was changed or replaced after Quire wrote it; export again to get a fresh copy.`, { path }),
   outputMissing: (path: string) =>

@@ -4,6 +4,7 @@
  * size and hash; a later attempt skips every step whose artifact still verifies, so a crash
  * costs at most the step that was running.
  */
+import { existsSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
@@ -73,6 +74,22 @@ function metaFrom(data: Record<string, unknown> | undefined): DocumentMeta {
 }
 
 /**
+ * Says so when outputs did not get their plain names (notes.pdf …), and which files made
+ * them move: the user looks for notes.pdf and should learn why it is notes (2).pdf.
+ */
+export function renamedOutputsWarning(outDir: string, plainBase: string, outputs: JobOutput[]): string[] {
+  const moved = outputs.filter((o) => path.basename(o.path) !== `${plainBase}.${EXT[o.format]}`);
+  if (moved.length === 0) return [];
+  const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
+  const plainNames = outputs.map((o) => `${plainBase}.${EXT[o.format]}`);
+  const there = plainNames.filter((n) => existsSync(path.join(outDir, n)));
+  const why = there.length
+    ? `${quoted(there)} already ${there.length > 1 ? 'exist' : 'exists'} and ${there.length > 1 ? 'are' : 'is'} not Quire's output for this document (or another export is writing ${there.length > 1 ? 'them' : 'it'}), so ${there.length > 1 ? 'they were' : 'it was'} left untouched`
+    : `another export is writing ${quoted(plainNames)}`;
+  return [`Saved as ${quoted(moved.map((o) => path.basename(o.path)))}: ${why}.`];
+}
+
+/**
  * Runs the job to a final state (completed, error or cancelled), unless its claim is lost,
  * in which case it stops without writing: the new owner finishes it.
  */
@@ -138,18 +155,8 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
     };
 
     // Final outputs never land on a source or a file Quire did not write for this document:
-    // checked again at the moment of writing, with the next free name if one appeared. The
-    // user is told when the output did not get the plain name, and why.
-    const publish = async (format: ExportFormat, data: Uint8Array | string) => {
-      const written = await publishTo(format, data);
-      const plain = `${job.options.fileName ?? claimed.output_base}.${EXT[format]}`;
-      const got = path.basename(written.path);
-      if (got !== plain) {
-        await warn([`"${plain}" already exists and is not a file Quire wrote for this document (or another export is writing it), so it was left untouched; this export was saved as "${got}"`]);
-      }
-      return written;
-    };
-    const publishTo = (format: ExportFormat, data: Uint8Array | string) =>
+    // checked again at the moment of writing, with the next free name if one appeared.
+    const publish = (format: ExportFormat, data: Uint8Array | string) =>
       publishOutput(ctx.db, {
         documentId: job.documentId,
         jobId: job.id,
@@ -216,6 +223,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
     }
 
     const outputs = outputsSoFar();
+    await warn(renamedOutputsWarning(outDir, job.options.fileName ?? claimed.output_base, outputs));
     const summary = outputs.map((o) => path.basename(o.path)).join(', ');
     // The intermediate HTML goes before the final write: every output is already checkpointed.
     await fsp.rm(jobWork, { recursive: true, force: true });

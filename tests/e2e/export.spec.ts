@@ -169,7 +169,7 @@ test('an export that fails shows its message, and Retry completes', async ({ pag
   await expect(status(page)).toHaveText('Error', { timeout: 120_000 });
   const alert = page.getByTestId('job-card').getByRole('alert');
   await expect(alert).toContainText('The export failed.');
-  await expect(alert).toContainText(`Could not write ${blocker}`);
+  await expect(alert).toContainText(`Could not write ${blocker}: the output folder is no longer a folder`);
   await expect(alert).toContainText('OUTPUT_WRITE_FAILED');
   await shot(page, '15-export-error');
   await expectAccessible(page, 'export error');

@@ -248,7 +248,7 @@ describe('export jobs', () => {
     const failed = await finalJob(jobId);
     expect(failed.status).toBe('error');
     expect(failed.error).toMatchObject({ code: 'OUTPUT_WRITE_FAILED' });
-    expect(failed.error!.message).toContain('Will fail.html');
+    expect(failed.error!.message).toContain('Will fail.html: the output folder is no longer a folder');
     fs.rmSync(outDir);
     const retried = (await retryJob(jobId))!;
     expect(retried).not.toBe(jobId);
