@@ -191,8 +191,9 @@ export class JobActivity {
 
 // ---- quitting ------------------------------------------------------------------------------
 
-export interface QuitDialog {
-  type: 'question';
+/** A two-button message box as main shows it (dialog.showMessageBox options). */
+export interface TwoButtonDialog<Type extends 'question' | 'warning'> {
+  type: Type;
   buttons: [string, string];
   defaultId: number;
   cancelId: number;
@@ -200,6 +201,8 @@ export interface QuitDialog {
   message: string;
   detail: string;
 }
+
+export type QuitDialog = TwoButtonDialog<'question'>;
 
 export const KEEP_EXPORTING = 0;
 export const QUIT_ANYWAY = 1;

@@ -18,6 +18,7 @@
  */
 import { SHELL_FLUSH_REQUEST, readFlushReply } from '../api/shell.ts';
 import { checkSender, type IpcHubOptions, type IpcPeer, type IpcSenderFrame } from './ipc-hub.ts';
+import type { TwoButtonDialog } from './desktop-policy.ts';
 
 /** How long main waits for a page to save before it reloads, closes or quits anyway (or asks). */
 export const FLUSH_TIMEOUT_MS = 3_000;
@@ -92,15 +93,7 @@ export class WindowFlusher {
 
 export type LeaveAction = 'reload' | 'close' | 'quit';
 
-export interface UnsavedDialog {
-  type: 'warning';
-  buttons: [string, string];
-  defaultId: number;
-  cancelId: number;
-  title: string;
-  message: string;
-  detail: string;
-}
+export type UnsavedDialog = TwoButtonDialog<'warning'>;
 
 export const STAY = 0;
 export const LEAVE_ANYWAY = 1;

@@ -36,18 +36,27 @@ export interface WrittenFile {
   sha256: string;
 }
 
+export function toBuffer(data: Uint8Array | string): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Writes the bytes whole to `tmp` (its folder created) and fsyncs them: the first half of every atomic write. */
+export async function writeSyncedTemp(tmp: string, buf: Buffer): Promise<void> {
+  await fsp.mkdir(path.dirname(tmp), { recursive: true });
+  const fh = await fsp.open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(buf);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function writeFileAtomic(finalPath: string, data: Uint8Array | string, jobId: string): Promise<WrittenFile> {
   const tmp = tempPathFor(finalPath, jobId);
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const buf = toBuffer(data);
   try {
-    await fsp.mkdir(path.dirname(finalPath), { recursive: true });
-    const fh = await fsp.open(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(buf);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeSyncedTemp(tmp, buf);
     await fsp.rename(tmp, finalPath);
     await fsyncDir(path.dirname(finalPath));
   } catch (e) {

@@ -26,7 +26,7 @@ import { Errors, isQuireError } from '../api/errors.ts';
 import type { ExportFormat } from '../api/types.ts';
 import { immediate } from '../store/db.ts';
 import type { Database } from '../store/schema.ts';
-import { fsyncDir, sha256Of, tempPathFor, type WrittenFile } from './atomic-files.ts';
+import { fsyncDir, sha256Of, tempPathFor, toBuffer, writeSyncedTemp, type WrittenFile } from './atomic-files.ts';
 import { outputKeyOf } from './output-keys.ts';
 import { MAX_NAME_NUMBER, nthName } from './output-names.ts';
 
@@ -203,20 +203,13 @@ async function publishNew(tmp: string, final: string): Promise<boolean> {
  * it went, with its size and hash (the job records them).
  */
 export async function publishOutput(db: Db, input: PublishInput): Promise<WrittenFile> {
-  const buf = typeof input.data === 'string' ? Buffer.from(input.data, 'utf8') : Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength);
+  const buf = toBuffer(input.data);
   const written = { bytes: buf.byteLength, sha256: sha256Of(buf) };
   const first = fileFor(input.outDir, input.bases.reserved, input.format);
   const tmp = tempPathFor(first, input.jobId);
   let target = first;
   try {
-    await fsp.mkdir(input.outDir, { recursive: true });
-    const fh = await fsp.open(tmp, 'w', 0o644);
-    try {
-      await fh.writeFile(buf);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeSyncedTemp(tmp, buf);
     for (const base of candidates(input.bases)) {
       target = fileFor(input.outDir, base, input.format);
       const key = outputKeyOf(target);

@@ -61,6 +61,25 @@ export function toStageState(row: Selectable<StageStatesTable>): StageState {
   };
 }
 
+/** A new document's row (validated workflow, trimmed title); `sourcePath` for one imported from a file. */
+function newDocumentRow(input: CreateDocumentInput, sourcePath: string | null) {
+  const workflowId = input.workflowId ?? DEFAULT_WORKFLOW_ID;
+  if (!getWorkflow(workflowId)) throw Errors.invalidInput(`Unknown workflow "${workflowId}".`);
+  const now = Date.now();
+  return {
+    id: randomUUID(),
+    title: input.title.trim() || 'Untitled',
+    source: input.source,
+    format: input.format,
+    base_dir: input.baseDir ?? null,
+    workflow_id: workflowId,
+    revision: 1,
+    created_at: now,
+    updated_at: now,
+    source_path: sourcePath,
+  };
+}
+
 export class DocumentStore {
   readonly #db: Kysely<Database>;
 
@@ -69,21 +88,7 @@ export class DocumentStore {
   }
 
   async create(input: CreateDocumentInput): Promise<QuireDocument> {
-    const workflowId = input.workflowId ?? DEFAULT_WORKFLOW_ID;
-    if (!getWorkflow(workflowId)) throw Errors.invalidInput(`Unknown workflow "${workflowId}".`);
-    const now = Date.now();
-    const row = {
-      id: randomUUID(),
-      title: input.title.trim() || 'Untitled',
-      source: input.source,
-      format: input.format,
-      base_dir: input.baseDir ?? null,
-      workflow_id: workflowId,
-      revision: 1,
-      created_at: now,
-      updated_at: now,
-      source_path: null,
-    };
+    const row = newDocumentRow(input, null);
     await this.#db.insertInto('documents').values(row).execute();
     return toDocument(row);
   }
@@ -94,25 +99,13 @@ export class DocumentStore {
    * changed. In one immediate transaction, so two processes importing one file make one document.
    */
   async upsertBySourcePath(sourcePath: string, input: CreateDocumentInput): Promise<{ doc: QuireDocument; created: boolean }> {
-    const workflowId = input.workflowId ?? DEFAULT_WORKFLOW_ID;
-    if (!getWorkflow(workflowId)) throw Errors.invalidInput(`Unknown workflow "${workflowId}".`);
+    const fresh = newDocumentRow(input, sourcePath);
     return immediate(this.#db, async (trx) => {
       const now = Date.now();
-      const title = input.title.trim() || 'Untitled';
+      const title = fresh.title;
       const existing = await trx.selectFrom('documents').selectAll().where('source_path', '=', sourcePath).executeTakeFirst();
       if (!existing) {
-        const row = {
-          id: randomUUID(),
-          title,
-          source: input.source,
-          format: input.format,
-          base_dir: input.baseDir ?? null,
-          workflow_id: workflowId,
-          revision: 1,
-          created_at: now,
-          updated_at: now,
-          source_path: sourcePath,
-        };
+        const row = { ...fresh, created_at: now, updated_at: now };
         await trx.insertInto('documents').values(row).execute();
         return { doc: toDocument(row), created: true };
       }
