@@ -6,13 +6,15 @@
  *   quire resume [--json]
  *   quire cancel <jobId>
  *   quire watch <jobId> [--json]
+ *   quire serve [--port N] [--out DIR] [--token TOKEN]
+ *   quire <command> --help, quire --version
  *
- * Every command takes --data-dir DIR (or QUIRE_DATA_DIR). Errors are one line each, naming
- * the file and the problem; no stack traces unless QUIRE_DEBUG=1.
+ * Every command takes --data-dir DIR (or QUIRE_DATA_DIR); what each one accepts is the table
+ * in commands.ts. Errors are one line each, naming the file and the problem; no stack traces
+ * unless QUIRE_DEBUG=1. Exit status: 0 done, 1 failed or input refused, 2 usage error.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Errors, QuireError, isQuireError } from '../api/errors.ts';
 import { EXPORT_FORMATS, formatBytes, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
 import { createEngine, type Engine } from '../engine.ts';
@@ -20,31 +22,13 @@ import { assertWritableDir } from '../jobs/atomic-files.ts';
 import { DEFAULT_LEASE_MS, runnerIsGone } from '../jobs/scheduler.ts';
 import { readDocumentFile, type ImportedFile } from '../store/import-file.ts';
 import { exportStageOf } from '../store/workflows.ts';
+import { UsageError, closest, parseCommandArgs, type ParsedArgs } from './args.ts';
+import { COMMANDS, COMMAND_NAMES, commandHelp, isCommandName, readVersion, topLevelUsage, type CommandName } from './commands.ts';
 import { engineOptions } from './engine-options.ts';
 import { exitOnStopSignals } from './stop-signals.ts';
-import { ProgressView, formatJobLine, jobJson } from './progress-view.ts';
+import { ProgressView, formatJobLine, jobJson, plural } from './progress-view.ts';
 
-const USAGE = `Usage: quire <command> [options]
-
-Commands:
-  export <file...>   Import each file and export it (one durable job per file)
-      --format LIST    Comma-separated: pdf,html,md (default: all three)
-      --out DIR        Output folder (default: the current folder)
-      --overwrite      Replace files already at the output names that Quire did not
-                       write for this file (never the source); default: use "name (2)"
-      --json           Print one JSON line per job when done
-  jobs               List every job with status, progress, step, attempt, outputs, error
-  resume             Run every queued or interrupted job to completion
-  cancel <jobId>     Cancel a queued or running job
-  watch <jobId>      Stream a job's progress until it ends
-  serve              Serve the app to a browser on 127.0.0.1 [--port N] [--out DIR]; prints its URL
-
-Options for every command:
-  --data-dir DIR     Data folder (default: QUIRE_DATA_DIR or the app's per-user folder)
-  --concurrency N    Jobs run at once (export, resume)
-  --json             Machine-readable output
-  -h, --help         Show this help
-`;
+const USAGE = topLevelUsage();
 
 interface Io {
   out: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
@@ -55,10 +39,19 @@ const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
-function fail(io: Io, e: unknown): number {
+/** One line per error; a usage error (exit 2) also says where the command's usage is. */
+function fail(io: Io, e: unknown, command: CommandName | undefined): number {
+  const helpHint = `Run "quire${command ? ` ${command}` : ''} --help" for usage.\n`;
+  if (e instanceof UsageError) {
+    io.err.write(`quire: ${e.message}\n${helpHint}`);
+    return EXIT_USAGE;
+  }
   if (isQuireError(e)) {
     io.err.write(`quire: ${e.message}\n`);
-    return e.code === 'INVALID_INPUT' || e.code === 'UNKNOWN_FORMAT' ? EXIT_USAGE : EXIT_FAILED;
+    // A bad option value (--format docx, --concurrency 0, --port x) is a usage error; a bad file or folder is not.
+    if (e.code !== 'INVALID_INPUT' && e.code !== 'UNKNOWN_FORMAT') return EXIT_FAILED;
+    io.err.write(helpHint);
+    return EXIT_USAGE;
   }
   const msg = e instanceof Error ? e.message : String(e);
   io.err.write(`quire: unexpected error: ${msg.split('\n')[0]}\n`);
@@ -101,20 +94,9 @@ function report(io: Io, finals: JobSnapshot[], json: boolean, names: Map<string,
   return finals.every((j) => j.status === 'completed') ? EXIT_OK : EXIT_FAILED;
 }
 
-async function cmdExport(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
-      overwrite: { type: 'boolean' },
-      'data-dir': { type: 'string' },
-      concurrency: { type: 'string' },
-    },
-  });
-  if (positionals.length === 0) throw Errors.invalidInput('export needs at least one file: quire export <file...>');
+type Args<C extends CommandName> = Extract<ParsedArgs<(typeof COMMANDS)[C]['options']>, { help: false }>;
+
+async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promise<number> {
   const formats = parseFormats(values.format);
   const outDir = path.resolve(values.out ?? '.');
   const options = engineOptions(values);
@@ -138,7 +120,7 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
   }
   if (problems.length) {
     for (const p of problems) io.err.write(`quire: ${p.message}\n`);
-    io.err.write(`quire: nothing was exported (${problems.length} problem${problems.length > 1 ? 's' : ''}).\n`);
+    io.err.write(`quire: nothing was exported (${plural(problems.length, 'problem')}).\n`);
     return EXIT_FAILED;
   }
 
@@ -165,17 +147,26 @@ async function cmdExport(args: string[], io: Io): Promise<number> {
   }
 }
 
-async function cmdJobs(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } });
+/** Each job's document title, by job id; a job whose document is gone is named by the document's id. */
+async function documentNames(engine: Engine, jobs: JobSnapshot[]): Promise<Map<string, string>> {
+  const titles = new Map((await engine.listDocuments()).map((d) => [d.id, d.title]));
+  return new Map(jobs.map((j) => [j.id, titles.get(j.documentId) ?? j.documentId]));
+}
+
+async function cmdJobs({ values }: Args<'jobs'>, io: Io): Promise<number> {
   const engine = await createEngine({ ...engineOptions(values), runJobs: false });
   try {
     const jobs = await engine.listJobs();
+    const names = await documentNames(engine, jobs);
     if (values.json) {
-      for (const j of jobs) io.out.write(`${JSON.stringify({ ...jobJson(j), progress: j.progress, step: j.step, attempt: j.attempt, message: j.message, createdAt: new Date(j.createdAt).toISOString() })}\n`);
+      for (const j of jobs) {
+        const line = { ...jobJson(j), document: names.get(j.id), progress: j.progress, step: j.step, attempt: j.attempt, message: j.message, createdAt: new Date(j.createdAt).toISOString() };
+        io.out.write(`${JSON.stringify(line)}\n`);
+      }
     } else if (jobs.length === 0) {
       io.out.write('No jobs yet. Start one with: quire export <file>\n');
     } else {
-      for (const j of jobs) io.out.write(`${formatJobLine(j)}\n`);
+      for (const j of jobs) io.out.write(`${formatJobLine(j, names.get(j.id))}\n`);
     }
     return EXIT_OK;
   } finally {
@@ -183,8 +174,7 @@ async function cmdJobs(args: string[], io: Io): Promise<number> {
   }
 }
 
-async function cmdResume(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' }, concurrency: { type: 'string' } } });
+async function cmdResume({ values }: Args<'resume'>, io: Io): Promise<number> {
   const engine = await createEngine(engineOptions(values));
   const release = exitOnStopSignals(engine, io, '\nquire: interrupted; unfinished jobs stay queued. Run "quire resume" again to finish them.\n');
   try {
@@ -193,20 +183,17 @@ async function cmdResume(args: string[], io: Io): Promise<number> {
     const finals = await Promise.all(engine.jobsHandledHere.map((id) => engine.getJob(id)));
     if (finals.length === 0 && !values.json) io.out.write('Nothing to resume.\n');
     const stillRunning = (await engine.listJobs({ statuses: ['running'] })).length;
-    if (stillRunning && !values.json) io.out.write(`${stillRunning} job(s) are running in another Quire process.\n`);
+    if (stillRunning && !values.json) io.out.write(`${plural(stillRunning, 'job')} ${stillRunning === 1 ? 'is' : 'are'} running in another Quire process.\n`);
     const { folders, bytes } = engine.leftoversRemoved;
-    if (folders && !values.json) io.out.write(`Removed ${folders} leftover folder${folders > 1 ? 's' : ''} (${formatBytes(bytes)}) from earlier runs.\n`);
-    return report(io, finals, !!values.json, new Map());
+    if (folders && !values.json) io.out.write(`Removed ${plural(folders, 'leftover folder')} (${formatBytes(bytes)}) from earlier runs.\n`);
+    return report(io, finals, !!values.json, await documentNames(engine, finals));
   } finally {
     release();
     await engine.close();
   }
 }
 
-async function cmdCancel(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } });
-  const id = positionals[0];
-  if (!id) throw Errors.invalidInput('cancel needs a job id: quire cancel <jobId> (see "quire jobs").');
+async function cmdCancel({ values, positionals: [id] }: Args<'cancel'>, io: Io): Promise<number> {
   const engine = await createEngine({ ...engineOptions(values), runJobs: false });
   try {
     let job = await engine.cancelExport(id);
@@ -220,17 +207,14 @@ async function cmdCancel(args: string[], io: Io): Promise<number> {
     }
     if (values.json) io.out.write(`${JSON.stringify(jobJson(job))}\n`);
     else if (isActiveStatus(job.status)) io.out.write(`Cancel requested for ${id}; it stops when its runner next checks (or at the next "quire resume").\n`);
-    else io.out.write(`${formatJobLine(job)}\n`);
+    else io.out.write(`${formatJobLine(job, (await documentNames(engine, [job])).get(job.id))}\n`);
     return job.status === 'cancelled' || isActiveStatus(job.status) ? EXIT_OK : EXIT_FAILED;
   } finally {
     await engine.close();
   }
 }
 
-async function cmdWatch(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } });
-  const id = positionals[0];
-  if (!id) throw Errors.invalidInput('watch needs a job id: quire watch <jobId> (see "quire jobs").');
+async function cmdWatch({ values, positionals: [id] }: Args<'watch'>, io: Io): Promise<number> {
   const options = engineOptions(values);
   const engine = await createEngine({ ...options, runJobs: false });
   // A watcher runs no jobs: if the process running this one has died, say what finishes it.
@@ -273,35 +257,55 @@ async function cmdWatch(args: string[], io: Io): Promise<number> {
 
 export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined) {
+    io.err.write(USAGE);
+    return EXIT_USAGE;
+  }
+  if (command === '-h' || command === '--help' || command === 'help') {
+    // "quire help export" is "quire export --help".
+    const topic = rest[0];
+    if (topic === undefined) io.out.write(USAGE);
+    else if (isCommandName(topic)) io.out.write(commandHelp(COMMANDS[topic]));
+    else return fail(io, unknownCommand(topic), undefined);
+    return EXIT_OK;
+  }
+  if (command === '-v' || command === '--version') {
+    io.out.write(`quire ${readVersion()}\n`);
+    return EXIT_OK;
+  }
+  if (!isCommandName(command)) {
+    if (command.startsWith('-')) return fail(io, new UsageError(`unknown option ${command}; options go after the command: quire <command> [options].`), undefined);
+    // A near miss gets the name it was probably meant to be; anything else the whole usage.
+    if (closest(command, COMMAND_NAMES)) return fail(io, unknownCommand(command), undefined);
+    io.err.write(`quire: unknown command "${command}".\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
   try {
+    const parsed = parseCommandArgs(COMMANDS[command], rest);
+    if (parsed.help) {
+      io.out.write(commandHelp(COMMANDS[command]));
+      return EXIT_OK;
+    }
     switch (command) {
       case 'export':
-        return await cmdExport(rest, io);
+        return await cmdExport(parsed as Args<'export'>, io);
       case 'jobs':
-        return await cmdJobs(rest, io);
+        return await cmdJobs(parsed as Args<'jobs'>, io);
       case 'resume':
-        return await cmdResume(rest, io);
+        return await cmdResume(parsed as Args<'resume'>, io);
       case 'cancel':
-        return await cmdCancel(rest, io);
+        return await cmdCancel(parsed as Args<'cancel'>, io);
       case 'watch':
-        return await cmdWatch(rest, io);
+        return await cmdWatch(parsed as Args<'watch'>, io);
       case 'serve':
-        return await (await import('./serve.ts')).cmdServe(rest, io);
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        io.out.write(USAGE);
-        return command === undefined ? EXIT_USAGE : EXIT_OK;
-      default:
-        io.err.write(`quire: unknown command "${command}".\n\n${USAGE}`);
-        return EXIT_USAGE;
+        return await (await import('./serve.ts')).cmdServe(parsed as Args<'serve'>, io);
     }
   } catch (e) {
-    if ((e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
-      io.err.write(`quire: ${(e as Error).message}\n\nRun "quire --help" for usage.\n`);
-      return EXIT_USAGE;
-    }
-    return fail(io, e);
+    return fail(io, e, command);
   }
+}
+
+function unknownCommand(typed: string): UsageError {
+  const guess = closest(typed, COMMAND_NAMES);
+  return new UsageError(`unknown command "${typed}".${guess ? ` Did you mean "quire ${guess}"?` : ''}`);
 }

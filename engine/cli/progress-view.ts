@@ -2,6 +2,11 @@
 import path from 'node:path';
 import { formatBytes, type JobSnapshot } from '../api/types.ts';
 
+/** "1 page", "2 pages", "0 jobs": a count with its noun in the right number. */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}
+
 export function jobJson(job: JobSnapshot) {
   return {
     jobId: job.id,
@@ -13,11 +18,12 @@ export function jobJson(job: JobSnapshot) {
   };
 }
 
+/** One line per job; `name` is the document's file name or title (`quire jobs`), else left out. */
 export function formatJobLine(job: JobSnapshot, name?: string): string {
   const head = `${job.id}  ${job.status.padEnd(9)} ${String(job.progress).padStart(3)}%  attempt ${job.attempt}`;
   const label = name ? `  ${name}` : '';
   if (job.status === 'error') return `${head}${label}  error ${job.error?.code}: ${job.error?.message}`;
-  const outs = job.outputs.map((o) => `${path.basename(o.path)} (${formatBytes(o.bytes)}${o.pages ? `, ${o.pages} pages` : ''})`).join(', ');
+  const outs = job.outputs.map((o) => `${path.basename(o.path)} (${formatBytes(o.bytes)}${o.pages ? `, ${plural(o.pages, 'page')}` : ''})`).join(', ');
   if (job.status === 'completed') return `${head}${label}  → ${outs}  in ${path.dirname(job.outputs[0]?.path ?? '.')}`;
   return `${head}${label}  ${job.step}: ${job.message}${outs ? `  [done: ${outs}]` : ''}`;
 }

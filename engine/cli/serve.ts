@@ -10,11 +10,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Errors } from '../api/errors.ts';
 import { formatBytes } from '../api/types.ts';
 import { createEngine } from '../engine.ts';
 import { engineOptions } from './engine-options.ts';
+import { readVersion } from './commands.ts';
 import { JsonSettingsStore, defaultSettings } from '../host/settings.ts';
 import { assertUsableOutputDir } from '../jobs/output-dir.ts';
 import { defaultOutputDir } from '../paths.ts';
@@ -61,25 +61,9 @@ function ensureWebBuild(io: Io): boolean {
   return r.status === 0 && fs.existsSync(path.join(WEB_DIR, 'index.html'));
 }
 
-function readVersion(): string {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
-export async function cmdServe(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
-      out: { type: 'string' },
-      token: { type: 'string' },
-      concurrency: { type: 'string' },
-    },
-  });
+/** `values`: serve's options as main.ts parsed them against its table (commands.ts). */
+export async function cmdServe({ values }: { values: { port?: string; 'data-dir'?: string; out?: string; token?: string; concurrency?: string } }, io: Io): Promise<number> {
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw Errors.invalidInput('--port must be a whole number from 0 to 65535 (0 picks a free port).');
   if (values.token !== undefined && !/^[A-Za-z0-9_-]{16,200}$/.test(values.token)) {
