@@ -13,10 +13,9 @@
  * const { folders, bytes } = await removeLeftovers({ jobs, workDir: path.join(dataDir, 'work') });
  */
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { isActiveStatus } from '../api/types.ts';
-import { ownerPidOf, pidAlive } from '../pdf/chromium-process.ts';
+import { chromiumTempRoots, ownerPidOf, pidAlive } from '../pdf/chromium-process.ts';
 import type { JobStore } from '../store/job-store.ts';
 
 export interface LeftoversRemoved {
@@ -30,7 +29,7 @@ export interface RemoveLeftoversOptions {
   jobs: Pick<JobStore, 'list' | 'getRow'>;
   /** <dataDir>/work */
   workDir: string;
-  /** Where Chromium folders are made (default: os.tmpdir(), as the renderer uses). */
+  /** Where Chromium folders are made (default: the temp folder, and /tmp where that is too long: chromiumTempRoots). */
   tempDir?: string;
 }
 
@@ -52,11 +51,12 @@ export async function removeLeftovers(options: RemoveLeftoversOptions): Promise<
     await remove(path.join(options.workDir, entry.name)).catch(() => undefined);
   }
 
-  const tempDir = options.tempDir ?? os.tmpdir();
-  for (const entry of await dirEntries(tempDir)) {
-    const pid = ownerPidOf(entry.name);
-    if (!entry.isDirectory() || pid === undefined || pid === process.pid || pidAlive(pid)) continue;
-    await remove(path.join(tempDir, entry.name)).catch(() => undefined);
+  for (const tempDir of options.tempDir ? [options.tempDir] : chromiumTempRoots()) {
+    for (const entry of await dirEntries(tempDir)) {
+      const pid = ownerPidOf(entry.name);
+      if (!entry.isDirectory() || pid === undefined || pid === process.pid || pidAlive(pid)) continue;
+      await remove(path.join(tempDir, entry.name)).catch(() => undefined);
+    }
   }
   return removed;
 }

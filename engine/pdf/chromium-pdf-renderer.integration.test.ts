@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QuireError } from '../api/errors.ts';
 import { DEFAULT_PDF_OPTIONS, type PdfOptions } from '../api/types.ts';
 import { ChromiumPdfRenderer } from './chromium-pdf-renderer.ts';
+import { chromiumTempRoot, chromiumTempRoots } from './chromium-process.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import type { PdfRenderRequest } from './pdf-renderer.ts';
 import { pdfInfo, pdfPagesByPdfinfo, pdfText, pdfWords, processesUsing, qpdfJson, qpdfRewrite, sampleHtml } from './test-support.ts';
@@ -451,6 +452,29 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
       await own.close();
     }
     await expectNothingLeft();
+  });
+
+  it('starts under a long temp folder (the socket path limit of Chromium) and leaves nothing there', async () => {
+    // 70 bytes: with Chromium's TMPDIR inside our folder, its singleton socket path would be
+    // over the 107-byte limit and Chromium would not start (seen with a 50-byte TMPDIR).
+    const longTmp = mkdtempSync(path.join(tmpdir(), `long-${'t'.repeat(70 - tmpdir().length - 12)}-`));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = longTmp;
+    const local = new ChromiumPdfRenderer();
+    try {
+      expect(tmpdir()).toBe(longTmp);
+      const { pages } = await local.render(request(sampleHtml('Long temp', 1), PLAIN));
+      expect(pages).toBe(1);
+    } finally {
+      await local.close();
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(readdirSync(longTmp)).toEqual([]);
+    rmSync(longTmp, { recursive: true, force: true });
+    expect(chromiumTempRoot(longTmp)).toBe('/tmp');
+    expect(chromiumTempRoot('/tmp')).toBe('/tmp');
+    expect(chromiumTempRoots(longTmp)).toEqual([longTmp, '/tmp']);
   });
 
   it('reports a missing executable as CHROMIUM_NOT_FOUND naming the path, leaving nothing behind', async () => {

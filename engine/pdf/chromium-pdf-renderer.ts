@@ -1,10 +1,9 @@
 import { mkdtemp, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Route } from 'playwright-core';
 import { Errors, isQuireError, type QuireError } from '../api/errors.ts';
 import type { PdfOptions } from '../api/types.ts';
-import { chromiumTempPrefix, killProcessTree, pidAlive, waitForExit } from './chromium-process.ts';
+import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, pidAlive, waitForExit } from './chromium-process.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
 import { pageLayout } from './page-layout.ts';
 import { countPdfPages } from './pdf-pages.ts';
@@ -213,7 +212,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     // Everything of this launch (profile, Playwright's artifacts, Chromium's own temp files)
     // lives in one folder named after this process: if we are killed, the next start sees
     // that the pid is gone and removes it (engine/jobs/leftovers.ts).
-    const tempDir = await mkdtemp(path.join(tmpdir(), chromiumTempPrefix()));
+    const tempDir = await mkdtemp(path.join(chromiumTempRoot(), chromiumTempPrefix()));
     const profileDir = path.join(tempDir, 'profile');
     let launched: LaunchedBrowser | undefined;
     try {

@@ -10,12 +10,33 @@
  * killProcessTree(browserPid);     // a browser whose connection dropped but still runs
  */
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 
 const PREFIX = 'quire-chromium-';
 
 /** The prefix for mkdtemp of this process's Chromium folder. */
 export function chromiumTempPrefix(pid: number = process.pid): string {
   return `${PREFIX}${pid}-`;
+}
+
+/**
+ * Where this process's Chromium folder goes: the temp folder, unless that is so long that
+ * Chromium could not start. Chromium also gets the folder as its TMPDIR and makes its
+ * singleton socket there (`<folder>/.org.chromium.Chromium.XXXXXX/SingletonSocket`), and a
+ * Unix socket path is at most 107 bytes (103 on macOS): seen failing with a 50-byte TMPDIR.
+ * Then /tmp, which every POSIX system has. Leftover cleanup looks in both.
+ */
+export function chromiumTempRoot(tmp: string = os.tmpdir(), pid: number = process.pid): string {
+  if (process.platform === 'win32') return tmp;
+  const socket = path.join(tmp, `${chromiumTempPrefix(pid)}XXXXXX`, '.org.chromium.Chromium.XXXXXX', 'SingletonSocket');
+  return Buffer.byteLength(socket) <= MAX_SOCKET_PATH_BYTES ? tmp : '/tmp';
+}
+const MAX_SOCKET_PATH_BYTES = 100;
+
+/** Every folder that may hold Quire's Chromium folders (see chromiumTempRoot). */
+export function chromiumTempRoots(tmp: string = os.tmpdir()): string[] {
+  return [...new Set([tmp, chromiumTempRoot(tmp)])];
 }
 
 /** The pid a `quire-chromium-<pid>-XXXXXX` folder name belongs to; undefined for any other name. */
