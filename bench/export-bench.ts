@@ -2,10 +2,11 @@
  * Export benchmark on the shared corpus: wall time per document and per step, through the
  * real engine (SQLite, Piscina workers, system Chromium), each run on a fresh data folder.
  *
- *   npm run bench                 # all cases, 3 runs each
- *   npm run bench -- --runs 1 sdp # one case
+ *   npx tsx bench/export-bench.ts                 # all cases, 3 runs each
+ *   npx tsx bench/export-bench.ts --runs 1 sdp    # one case
  *
- * Prints a table and writes bench/results/latest.json. Figures are for orientation: the
+ * (`npm run bench` is the side-by-side comparison with the peers: bench/bench.ts.)
+ * Prints a table and writes bench/results/export-steps.json. Figures are for orientation: the
  * machine and its load matter; compare runs made the same way.
  */
 import fs from 'node:fs';
@@ -117,6 +118,6 @@ console.log('\nmedian wall time, all three formats (pdf + html + md):');
 for (const s of summary) console.log(`  ${s.title.padEnd(52)} ${(s.medianMs! / 1000).toFixed(2)} s  (min ${(s.minMs! / 1000).toFixed(2)}, max ${(s.maxMs! / 1000).toFixed(2)}, ${s.runs} runs)`);
 fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
 fs.writeFileSync(
-  path.join(ROOT, 'bench/results/latest.json'),
+  path.join(ROOT, 'bench/results/export-steps.json'),
   JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, summary, results }, null, 2),
 );
