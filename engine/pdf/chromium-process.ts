@@ -32,7 +32,8 @@ export function chromiumTempRoot(tmp: string = os.tmpdir(), pid: number = proces
   const socket = path.join(tmp, `${chromiumTempPrefix(pid)}XXXXXX`, '.org.chromium.Chromium.XXXXXX', 'SingletonSocket');
   return Buffer.byteLength(socket) <= MAX_SOCKET_PATH_BYTES ? tmp : '/tmp';
 }
-const MAX_SOCKET_PATH_BYTES = 100;
+/** sun_path holds 108 bytes on Linux and 104 on macOS, the terminating NUL included. */
+const MAX_SOCKET_PATH_BYTES = process.platform === 'darwin' ? 103 : 107;
 
 /** Every folder that may hold Quire's Chromium folders (see chromiumTempRoot). */
 export function chromiumTempRoots(tmp: string = os.tmpdir()): string[] {
