@@ -30,7 +30,7 @@ import {
   type StageState,
   type WorkflowDefinition,
 } from './api/types.ts';
-import { assertWritableDir } from './jobs/atomic-files.ts';
+import { assertWritableDir } from './jobs/output-dir.ts';
 import { chooseOutputBase, readIntactOutput, reserveOutputs } from './jobs/output-claims.ts';
 import { sourceKeyOf } from './jobs/output-keys.ts';
 import { safeBaseName } from './jobs/output-names.ts';

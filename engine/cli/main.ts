@@ -18,7 +18,7 @@ import path from 'node:path';
 import { Errors, QuireError, isQuireError } from '../api/errors.ts';
 import { EXPORT_FORMATS, formatBytes, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
 import { createEngine, type Engine } from '../engine.ts';
-import { assertWritableDir } from '../jobs/atomic-files.ts';
+import { assertWritableDir } from '../jobs/output-dir.ts';
 import { DEFAULT_LEASE_MS, runnerIsGone } from '../jobs/scheduler.ts';
 import { readDocumentFile, type ImportedFile } from '../store/import-file.ts';
 import { exportStageOf } from '../store/workflows.ts';

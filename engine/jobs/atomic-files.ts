@@ -4,7 +4,6 @@
  * a resumed or cancelled job can find and remove what a killed attempt left behind.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Errors } from '../api/errors.ts';
@@ -99,5 +98,3 @@ export async function removeJobTempFiles(dirs: Iterable<string>, jobId: string):
   return removed;
 }
 
-// The output-folder check lives in output-dir.ts (safe on /proc, /sys, /dev; bounded in time).
-export { assertUsableOutputDir, assertWritableDir } from './output-dir.ts';

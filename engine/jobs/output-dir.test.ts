@@ -40,7 +40,7 @@ function refusal(dir: string): { message: string; code: string; ms: number } {
  */
 async function checkInChild(dir: string): Promise<{ code?: string; message?: string; ms: number }> {
   const script = `
-    const { assertWritableDir } = await import(${JSON.stringify(path.join(HERE, 'atomic-files.ts'))});
+    const { assertWritableDir } = await import(${JSON.stringify(path.join(HERE, 'output-dir.ts'))});
     const t0 = performance.now();
     try { assertWritableDir(${JSON.stringify(dir)}); console.log(JSON.stringify({ accepted: true, ms: 0 })); }
     catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, ms: performance.now() - t0 })); }`;

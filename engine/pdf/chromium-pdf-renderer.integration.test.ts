@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { ChromiumPdfRenderer } from './chromium-pdf-renderer.ts';
 import { chromiumTempRoot, chromiumTempRoots } from './chromium-process.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import type { PdfRenderRequest } from './pdf-renderer.ts';
-import { pdfInfo, pdfPagesByPdfinfo, pdfText, pdfWords, processesUsing, qpdfJson, qpdfRewrite, sampleHtml } from './test-support.ts';
+import { chromiumChildren, pdfInfo, pdfPagesByPdfinfo, pdfText, pdfWords, processesUsing, qpdfJson, qpdfRewrite, sampleHtml } from './test-support.ts';
 
 const PLAIN: PdfOptions = { ...DEFAULT_PDF_OPTIONS, headerFooter: false, outline: false, tagged: false };
 
@@ -37,36 +37,6 @@ function pageSize(pdf: Uint8Array): [number, number] {
 /** The footer "page / total"; pdftotext may drop the narrow spaces of the small footer font. */
 function pageOf(page: number, total: number): RegExp {
   return new RegExp(`(^|\\s)${page}\\s*/\\s*${total}(\\s|$)`, 'm');
-}
-
-interface OurBrowser {
-  pid: number;
-  /** The profile Playwright made for this launch. */
-  userDataDir: string;
-  /** The TMPDIR the renderer gave Chromium. */
-  tempDir: string;
-}
-
-/** Chromium processes this test process launched (the Debian wrapper execs into Chromium). */
-function ourBrowsers(): OurBrowser[] {
-  const found: OurBrowser[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.pid) continue;
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const dirArg = args.find((a) => a.startsWith('--user-data-dir='));
-      if (!args.includes('--remote-debugging-pipe') || !dirArg) continue;
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      const tempDir = env.find((v) => v.startsWith('TMPDIR='))?.slice('TMPDIR='.length) ?? '';
-      found.push({ pid: Number(entry), userDataDir: dirArg.slice('--user-data-dir='.length), tempDir });
-    } catch {
-      // The process exited while we looked.
-    }
-  }
-  return found;
 }
 
 const renderer = new ChromiumPdfRenderer();
@@ -331,9 +301,9 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
   it('launches with fresh temporary folders, removed by close(); close is idempotent; render after close relaunches', async () => {
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
     try {
-      const before = new Set(ourBrowsers().map((b) => b.pid));
+      const before = new Set(chromiumChildren().map((b) => b.pid));
       await own.render(request(sampleHtml('Profile', 1), PLAIN));
-      const launched = ourBrowsers().filter((b) => !before.has(b.pid));
+      const launched = chromiumChildren().filter((b) => !before.has(b.pid));
       expect(launched).toHaveLength(1);
       const { pid, userDataDir, tempDir } = launched[0];
       // One folder per launch, named after this process, holds the profile and Chromium's temp files.
@@ -344,12 +314,12 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
       expect(existsSync(userDataDir)).toBe(true);
 
       await own.close();
-      expect(ourBrowsers().some((b) => b.pid === pid)).toBe(false);
+      expect(chromiumChildren().some((b) => b.pid === pid)).toBe(false);
       await expectNothingLeft();
       await own.close();
 
       await own.render(request(sampleHtml('Again', 1), PLAIN));
-      const relaunched = ourBrowsers().filter((b) => !before.has(b.pid));
+      const relaunched = chromiumChildren().filter((b) => !before.has(b.pid));
       expect(relaunched).toHaveLength(1);
       expect(relaunched[0].userDataDir).not.toBe(userDataDir);
     } finally {
@@ -361,8 +331,8 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
   it('retries a render whose browser dies on a fresh browser, at any moment, and leaves nothing of the dead one', async () => {
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
     try {
-      const before = new Set(ourBrowsers().map((b) => b.pid));
-      const current = () => ourBrowsers().filter((b) => !before.has(b.pid));
+      const before = new Set(chromiumChildren().map((b) => b.pid));
+      const current = () => chromiumChildren().filter((b) => !before.has(b.pid));
       // Kill at different moments: opening the context and page, loading, printing.
       for (const killAfterMs of [0, 40, 250]) {
         await own.render(request(sampleHtml('Before crash', 1), PLAIN));
@@ -391,13 +361,13 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
     try {
       // Other renderers of this file have browsers too: never theirs.
-      const killed: number[] = ourBrowsers().map((b) => b.pid);
+      const killed: number[] = chromiumChildren().map((b) => b.pid);
       await own.render(request(sampleHtml('Before crash', 1), PLAIN));
       const inFlight = own.render(request(sampleHtml('Doomed', 3000), PLAIN, { timeoutMs: 60_000 }));
       // Kill the browser, then the one the retry launches.
       for (let i = 0; i < 2; i++) {
         const browser = await vi.waitFor(() => {
-          const b = ourBrowsers().find((x) => !killed.includes(x.pid));
+          const b = chromiumChildren().find((x) => !killed.includes(x.pid));
           if (!b) throw new Error('no browser yet');
           return b;
         }, { timeout: 20_000, interval: 20 });
@@ -424,8 +394,8 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium', maxPageBytes: Number.MAX_SAFE_INTEGER });
     const huge = `<!doctype html><title>Huge</title><img src="data:image/png;base64,${'A'.repeat(80 * 1024 * 1024)}">`;
     try {
-      const others = new Set(ourBrowsers().map((b) => b.pid)); // other renderers of this file
-      const ours = () => ourBrowsers().filter((b) => !others.has(b.pid));
+      const others = new Set(chromiumChildren().map((b) => b.pid)); // other renderers of this file
+      const ours = () => chromiumChildren().filter((b) => !others.has(b.pid));
       await own.render(request(sampleHtml('Warm', 1), PLAIN));
       const [browser] = ours();
       const started = Date.now();
