@@ -4,7 +4,7 @@
  */
 import ElectronStore from 'electron-store';
 import type { Settings } from '../engine/api/contract.ts';
-import { BackedSettingsStore } from '../engine/host/backed-settings.ts';
+import { BackedSettingsStore } from '../engine/host/settings.ts';
 
 export function createSettingsStore(defaults: Settings): BackedSettingsStore {
   // A syntactically broken file is reset instead of failing the start; field-level damage

@@ -123,7 +123,7 @@ describe('quire always ends and leaves nothing behind', () => {
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = exitOf(child);
-    // The first start may build the web UI first.
+    // Serving needs out/web (npm run build:web); the job starts printing at once.
     await waitFor(() => chromiumChildren(child.pid)[0], { timeoutMs: 150_000, what: `a browser: ${stderr}` });
     await new Promise((resolve) => setTimeout(resolve, 500));
     const sentAt = Date.now();

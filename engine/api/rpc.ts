@@ -11,6 +11,8 @@
  * await quire.listDocuments();
  */
 import { Errors, QuireError, type ErrorCode } from './errors.ts';
+// The message shapes are defined once, with their wire codec, in transport-messages.ts.
+import type { CallMessage, EventMessage, ResultMessage, RpcMessage, SubMessage } from './transport-messages.ts';
 
 export interface Transport {
   send(message: unknown): void;
@@ -21,13 +23,6 @@ export interface Transport {
   close(): void;
 }
 
-type CallMessage = { t: 'call'; id: number; method: string; args: unknown[] };
-type ResultMessage =
-  | { t: 'result'; id: number; ok: true; value: unknown }
-  | { t: 'result'; id: number; ok: false; error: { code: ErrorCode; message: string } };
-type SubMessage = { t: 'sub' | 'unsub'; event: string };
-type EventMessage = { t: 'event'; event: string; payload: unknown };
-export type RpcMessage = CallMessage | ResultMessage | SubMessage | EventMessage;
 
 export interface ServeOptions {
   /** Checks (and may normalise) a call's arguments; throws QuireError INVALID_PAYLOAD when they are wrong. */

@@ -1,12 +1,11 @@
 /**
- * `quire serve`: the browser host. Runs the engine, serves the built renderer (out/web) and
- * the QuireApi over a token-checked WebSocket on 127.0.0.1, and prints the page's address as
- * the first line of stdout (tests read it). Stops on SIGINT/SIGTERM: running jobs go back to
- * the queue and resume at the next start.
+ * `quire serve`: the browser host. Runs the engine, serves the built renderer (out/web, made
+ * by `npm run build:web`) and the QuireApi over a token-checked WebSocket on 127.0.0.1, and
+ * prints the page's address as the first line of stdout (tests read it). Stops on
+ * SIGINT/SIGTERM: running jobs go back to the queue and resume at the next start.
  *
  *   quire serve [--port N] [--data-dir DIR] [--out DIR] [--token TOKEN]
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +17,11 @@ import { readVersion } from './commands.ts';
 import { JsonSettingsStore, defaultSettings } from '../host/settings.ts';
 import { assertUsableOutputDir } from '../jobs/output-dir.ts';
 import { defaultOutputDir } from '../paths.ts';
-import { createWebHostApi, loadOrCreateToken } from '../web-host/host.ts';
+import { createWebHostApi, loadOrCreateToken, webHostAssetReader } from '../web-host/host.ts';
 import { startWebHost } from '../web-host/server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const WEB_DIR = path.join(ROOT, 'out', 'web');
+const WEB_DIR = path.join(ROOT, 'out', 'web');
 const DEFAULT_PORT = 7420;
 
 interface Io {
@@ -30,37 +29,15 @@ interface Io {
   err: { write(s: string): unknown };
 }
 
-/** What the web UI is built from: a change here makes out/web stale. */
-const WEB_SOURCES = [path.join(ROOT, 'renderer'), path.join(ROOT, 'engine', 'api')];
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (!/\.test\.tsx?$/.test(entry.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 /**
- * Builds out/web with vite when it is missing or older than its sources (a source checkout
- * after a pull); false if that is not possible.
+ * What to tell the user when `webDir` holds no built UI, else null. Building it is the build
+ * step's job (`npm run build:web`, vite.web.config.ts): serve only needs its output.
  */
-function ensureWebBuild(io: Io): boolean {
-  const index = path.join(WEB_DIR, 'index.html');
-  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
-  const sources = WEB_SOURCES.filter((d) => fs.existsSync(d));
-  if (built && (sources.length === 0 || Math.max(...sources.map(newestMtime)) <= built)) return true;
-  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const config = path.join(ROOT, 'vite.web.config.ts');
-  if (!fs.existsSync(vite) || !fs.existsSync(config)) return built > 0;
-  io.err.write(`quire: the web UI is ${built ? 'older than its sources' : 'not built yet'}; building it (npm run build:web)…\n`);
-  // vite's output goes to stderr: stdout's first line is reserved for the address.
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', config], { cwd: ROOT, stdio: ['ignore', 2, 2] });
-  return r.status === 0 && fs.existsSync(path.join(WEB_DIR, 'index.html'));
+export function missingWebBuild(webDir: string, projectDir: string): string | null {
+  const index = path.join(webDir, 'index.html');
+  if (fs.existsSync(index)) return null;
+  return `the web UI is not built (${index} is missing). Run "npm run build:web" in ${projectDir}, then start "quire serve" again.`;
 }
-
 
 /** `values`: serve's options as main.ts parsed them against its table (commands.ts). */
 export async function cmdServe({ values }: { values: { port?: string; 'data-dir'?: string; out?: string; token?: string; concurrency?: string } }, io: Io): Promise<number> {
@@ -71,8 +48,9 @@ export async function cmdServe({ values }: { values: { port?: string; 'data-dir'
   }
   const options = engineOptions(values);
 
-  if (!ensureWebBuild(io)) {
-    io.err.write(`quire: the web UI is not built (${WEB_DIR} is missing). Run "npm run build:web" first.\n`);
+  const missing = missingWebBuild(WEB_DIR, ROOT);
+  if (missing) {
+    io.err.write(`quire: ${missing}\n`);
     return 1;
   }
 
@@ -87,17 +65,15 @@ export async function cmdServe({ values }: { values: { port?: string; 'data-dir'
   const engine = await createEngine({
     ...options,
     outputDir: settings.get().outputDir,
-    // The user's settings sit under what a stage or a call asks for.
-    exportDefaults: () => {
-      const s = settings.get();
-      return { outDir: s.outputDir, pdf: s.pdf, overwrite: s.overwriteOutputs };
-    },
+    // The user's settings: their layer of resolveExport (engine/api/export-spec.ts).
+    settings: () => settings.get(),
   });
 
   let host;
   try {
     host = await startWebHost({
       api: createWebHostApi(engine, settings, readVersion()),
+      readAsset: webHostAssetReader(engine),
       staticDir: WEB_DIR,
       token: values.token ?? loadOrCreateToken(dataDir),
       port,

@@ -1,13 +1,12 @@
 /**
- * Settings for hosts without electron-store (CLI, browser host, tests): one JSON file in the
- * data folder, validated with the contract's schema, written atomically.
+ * Settings for every host: the defaults, the merge, and the one store policy
+ * (BackedSettingsStore) over electron-store (desktop) or one JSON file in the data folder
+ * (CLI, browser host, tests), validated with the contract's schema.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../api/contract.ts';
-import { Errors } from '../api/errors.ts';
-import { settingsSchema } from '../api/schemas.ts';
-import { DEFAULT_PDF_OPTIONS } from '../api/types.ts';
+import { DEFAULT_PDF_OPTIONS, applySettingsPatch } from '../api/export-spec.ts';
 import { defaultConcurrency } from '../jobs/scheduler.ts';
 
 export interface SettingsStore {
@@ -18,7 +17,8 @@ export interface SettingsStore {
 export function defaultSettings(outputDir: string): Settings {
   return {
     outputDir,
-    defaultFormats: ['pdf', 'html', 'md'],
+    // Each workflow's own formats (a quick note: PDF) until the user picks defaults.
+    defaultFormats: null,
     pdf: structuredClone(DEFAULT_PDF_OPTIONS),
     theme: 'system',
     concurrency: defaultConcurrency(),
@@ -27,30 +27,70 @@ export function defaultSettings(outputDir: string): Settings {
   };
 }
 
-/** Merges a patch and validates the result; throws INVALID_OPTIONS naming the bad field. */
-export function mergeSettings(current: Settings, patch: Partial<Settings>): Settings {
-  const next = { ...current, ...patch, pdf: { ...current.pdf, ...(patch.pdf ?? {}) } };
-  const parsed = settingsSchema.safeParse(next);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    throw Errors.invalidOptions(`Setting ${i.path.join('.')} is invalid: ${i.message}`);
-  }
-  return parsed.data as Settings;
+/** The settings model's merge (engine/api/export-spec.ts), under the name the stores use. */
+export const mergeSettings = applySettingsPatch;
+
+/** Where a store keeps its settings: a JSON file, electron-store, … */
+export interface SettingsBacking {
+  read(): unknown;
+  write(settings: Settings): void;
 }
 
-export class JsonSettingsStore implements SettingsStore {
-  readonly #file: string;
+/**
+ * The one policy for stored settings, whatever holds them: keeps each stored field that is
+ * valid on its own (mergeSettings decides), drops unknown keys and bad values, so a damaged
+ * or hand-edited file falls back to the defaults field by field instead of reaching the engine.
+ */
+export function recoverSettings(defaults: Settings, stored: unknown): Settings {
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return structuredClone(defaults);
+  let value = structuredClone(defaults);
+  const raw = stored as Record<string, unknown>;
+  // The defaults name every setting: a key they do not have is not one.
+  for (const key of Object.keys(defaults) as Array<keyof Settings>) {
+    if (!(key in raw)) continue;
+    if (key === 'pdf' && typeof raw.pdf === 'object' && raw.pdf !== null) {
+      // Field by field, so one bad margin does not reset the page size.
+      for (const [k, v] of Object.entries(raw.pdf as Record<string, unknown>)) {
+        try {
+          value = mergeSettings(value, { pdf: { ...value.pdf, [k]: v } } as Partial<Settings>);
+        } catch {
+          // keep the default for this field
+        }
+      }
+      continue;
+    }
+    try {
+      value = mergeSettings(value, { [key]: raw[key] } as Partial<Settings>);
+    } catch {
+      // keep the default for this field
+    }
+  }
+  return value;
+}
+
+/**
+ * A SettingsStore over any backing (the desktop app: electron-store, which can only load
+ * inside Electron; the CLI and browser host: JsonSettingsStore). Reads go through
+ * recoverSettings; an update is validated whole (INVALID_OPTIONS naming the field) before
+ * it is written.
+ *
+ * @example
+ * const store = new ElectronStore({ name: 'settings' });
+ * const settings = new BackedSettingsStore({ read: () => store.store, write: (s) => (store.store = s) }, defaults);
+ */
+export class BackedSettingsStore implements SettingsStore {
+  readonly #backing: SettingsBacking;
   #value: Settings;
 
-  constructor(file: string, defaults: Settings) {
-    this.#file = file;
-    this.#value = defaults;
+  constructor(backing: SettingsBacking, defaults: Settings) {
+    this.#backing = backing;
+    let stored: unknown;
     try {
-      const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Settings>;
-      this.#value = mergeSettings(defaults, raw);
+      stored = backing.read();
     } catch {
-      // Missing or damaged settings fall back to defaults; the next update rewrites the file.
+      stored = undefined; // missing or unreadable: the defaults; the next update rewrites it
     }
+    this.#value = recoverSettings(defaults, stored);
   }
 
   get(): Settings {
@@ -59,11 +99,26 @@ export class JsonSettingsStore implements SettingsStore {
 
   update(patch: Partial<Settings>): Settings {
     const next = mergeSettings(this.#value, patch);
-    fs.mkdirSync(path.dirname(this.#file), { recursive: true });
-    const tmp = `${this.#file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(next, null, 2));
-    fs.renameSync(tmp, this.#file);
+    this.#backing.write(structuredClone(next));
     this.#value = next;
     return this.get();
+  }
+}
+
+/** Settings in one JSON file, written atomically (temp file, then rename). */
+export class JsonSettingsStore extends BackedSettingsStore {
+  constructor(file: string, defaults: Settings) {
+    super(
+      {
+        read: () => JSON.parse(fs.readFileSync(file, 'utf8')) as unknown,
+        write(settings) {
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+          const tmp = `${file}.${process.pid}.tmp`;
+          fs.writeFileSync(tmp, JSON.stringify(settings, null, 2));
+          fs.renameSync(tmp, file);
+        },
+      },
+      defaults,
+    );
   }
 }

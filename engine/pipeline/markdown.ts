@@ -14,6 +14,7 @@
 import TurndownService from 'turndown';
 import { gfm } from '@joplin/turndown-plugin-gfm';
 import { Errors } from '../api/errors.ts';
+import { fencedLines } from './fences.ts';
 import { tokenizeHtml } from './html-tokenizer.ts';
 
 type TurndownNode = Parameters<TurndownService.FilterFunction>[0];
@@ -125,21 +126,10 @@ export function documentBody(html: string): string {
  * ("| 10 |"). Only pipe-table rows outside fenced code are touched.
  */
 function tidyTables(md: string): string {
-  let fence: string | null = null;
-  return md
-    .split('\n')
-    .map((line) => {
-      const f = /^ {0,3}(`{3,}|~{3,})/.exec(line);
-      if (fence) {
-        if (f && f[1][0] === fence[0] && f[1].length >= fence.length && /^ {0,3}[`~]+\s*$/.test(line)) fence = null;
-        return line;
-      }
-      if (f) {
-        fence = f[1];
-        return line;
-      }
-      return line.startsWith('| ') && line.endsWith(' |') ? line.replace(/(\S) {2,}(?=\|)/g, '$1 ') : line;
-    })
+  const lines = md.split('\n');
+  const fenced = fencedLines(lines);
+  return lines
+    .map((line, k) => (!fenced[k] && line.startsWith('| ') && line.endsWith(' |') ? line.replace(/(\S) {2,}(?=\|)/g, '$1 ') : line))
     .join('\n');
 }
 

@@ -10,28 +10,20 @@
  * rewriteMdBookListings('<Listing number="1-1" caption="Hello `world`">\n\n```rust\n```\n\n</Listing>');
  * // '<figure class="quire-listing">\n\n\n```rust\n```\n\n<figcaption>\n\nListing 1-1: Hello `world`\n\n</figcaption>\n</figure>'
  */
+import { fencedLines } from './fences.ts';
 import { decodeEntities, escapeText } from './html-tokenizer.ts';
 
 const OPEN = /^ {0,3}<Listing((?:\s+[a-z-]+="[^"]*")*)\s*>\s*$/;
 const CLOSE = /^ {0,3}<\/Listing>\s*$/;
-const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
 export function rewriteMdBookListings(source: string): string {
   if (!source.includes('<Listing')) return source;
   const lines = source.split('\n');
   const captions: string[] = [];
-  let fence: string | null = null;
+  const fenced = fencedLines(lines);
   for (let k = 0; k < lines.length; k++) {
+    if (fenced[k]) continue;
     const line = lines[k];
-    const f = FENCE.exec(line);
-    if (fence) {
-      if (f && f[1][0] === fence[0] && f[1].length >= fence.length && /^ {0,3}[`~]+\s*$/.test(line)) fence = null;
-      continue;
-    }
-    if (f) {
-      fence = f[1];
-      continue;
-    }
     const open = OPEN.exec(line);
     if (open) {
       const attrs = new Map([...open[1].matchAll(/([a-z-]+)="([^"]*)"/g)].map((m) => [m[1], decodeEntities(m[2])]));

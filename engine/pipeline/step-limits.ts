@@ -7,6 +7,7 @@
  * stepTimeLimitFor('md', 120_000);      // 60 s + 30 s per MB of input
  * timeoutCause('md', html);             // 'The document has a table with 5,000 columns, …'
  */
+import { formatBytes } from '../api/types.ts';
 import type { ExportHtmlInput } from './types.ts';
 
 export type WorkerStep = 'prepare' | 'md';
@@ -37,7 +38,7 @@ export function timeoutCause(step: WorkerStep, input: string | ExportHtmlInput):
   const text = typeof input === 'string' ? input : input.source;
   const isHtml = typeof input === 'string' || input.format === 'html';
   const columns = isHtml ? widestHtmlTable(text) : widestMarkdownTable(text);
-  const size = `${(Buffer.byteLength(text) / MB).toFixed(1)} MB`;
+  const size = formatBytes(Buffer.byteLength(text));
   if (columns >= WIDE_TABLE_COLUMNS) {
     const table = `The document has a table with ${columns.toLocaleString('en-US')} columns`;
     return step === 'md'

@@ -4,11 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { marked } from 'marked';
 import { Errors } from '../api/errors.ts';
 import type { SourceFormat } from '../api/types.ts';
 
 /** Larger documents render to thousands of PDF pages; refuse them clearly instead of hanging. */
-export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 
 const MD_EXT = new Set(['.md', '.markdown', '.mdown', '.mkd', '.txt']);
 const HTML_EXT = new Set(['.html', '.htm', '.xhtml']);
@@ -71,52 +72,28 @@ export function titleFrom(source: string, format: SourceFormat, fallback: string
 }
 
 /**
- * The first level-1 heading (ATX `# T` or setext `T` over `===`) outside fenced code and
- * HTML comments (a `# comment` in a shell or Rust block is not a title), else a heading of
- * any level that opens the document (book chapters often start with `## Chapter`). '' if
- * neither.
+ * The first level-1 heading (ATX `# T` or setext `T` over `===`) outside code and HTML
+ * comments (a `# comment` in a shell or Rust block is not a title), else a heading of any
+ * level that opens the document (book chapters often start with `## Chapter`). '' if
+ * neither. marked's lexer reads the structure, so code and comments are what marked says.
  */
 function markdownTitle(source: string): string {
   const clean = (t: string) => t.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
-  const lines = source.split(/\r?\n/);
-  let fence: string | null = null;
-  let comment = false;
   let opening = '';
-  let seenText = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (comment) {
-      if (line.includes('-->')) comment = false;
-      continue;
+  let first = true;
+  for (const token of marked.lexer(source)) {
+    if (token.type === 'space' || (token.type === 'html' && /^\s*<!--[\s\S]*-->\s*$/.test(token.raw))) continue;
+    if (token.type === 'heading') {
+      const text = clean(token.text);
+      if (token.depth === 1 && text) return text;
+      if (first) opening = text;
     }
-    if (!fence && /^\s{0,3}<!--/.test(line)) {
-      comment = !line.slice(line.indexOf('<!--') + 4).includes('-->');
-      continue;
-    }
-    const f = /^\s{0,3}(`{3,}|~{3,})/.exec(line);
-    if (fence) {
-      if (f && f[1]![0] === fence[0] && f[1]!.length >= fence.length && !line.slice(f[0].length).trim()) fence = null;
-      continue;
-    }
-    if (f) {
-      fence = f[1]!;
-      seenText = true;
-      continue;
-    }
-    const atx = /^\s{0,3}(#{1,6})\s+(.+?)(?:\s+#+)?\s*$/.exec(line);
-    if (atx) {
-      if (atx[1]!.length === 1 && clean(atx[2]!)) return clean(atx[2]!);
-      if (!seenText && !opening) opening = clean(atx[2]!);
-      seenText = true;
-      continue;
-    }
-    if (line.trim() && /^\s{0,3}=+\s*$/.test(lines[i + 1] ?? '') && clean(line)) return clean(line);
-    if (line.trim()) seenText = true;
+    first = false;
   }
   return opening;
 }
 
-export function formatFromName(name: string): SourceFormat | undefined {
+function formatFromName(name: string): SourceFormat | undefined {
   const ext = path.extname(name).toLowerCase();
   return MD_EXT.has(ext) ? 'md' : HTML_EXT.has(ext) ? 'html' : undefined;
 }

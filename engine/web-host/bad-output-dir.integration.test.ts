@@ -83,7 +83,7 @@ describe.runIf(process.platform === 'linux')('quire serve with a saved output fo
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
-    // The first start may build the web UI (vite): allow for it.
+    // Needs out/web (npm run build:web); the first start also bundles the CLI (bin/quire): allow for it.
     const address = await within(
       new Promise<string>((resolve, reject) => {
         const onData = () => {

@@ -54,7 +54,7 @@ describe('package.json scripts', () => {
     expect(pkg.scripts.prestart).toBe('node scripts/ensure-native.mjs electron');
     expect(pkg.scripts.dev).toMatch(/^node scripts\/ensure-native\.mjs electron && /);
     expect(pkg.scripts.package).toMatch(/^node scripts\/ensure-native\.mjs electron && electron-vite build && electron-builder --config electron-builder\.yml/);
-    expect(pkg.scripts.pretest).toBe('node scripts/ensure-native.mjs node');
+    expect(pkg.scripts.pretest).toBe('node scripts/ensure-native.mjs node && npm run build:web');
   });
 
   it('points "main" at the bundle electron-vite writes', () => {

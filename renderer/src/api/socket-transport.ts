@@ -1,8 +1,9 @@
 /**
- * A Transport (engine/api/rpc.ts) over one browser WebSocket: JSON text frames, and one
- * close notification when the socket goes away for any reason.
+ * A Transport (engine/api/rpc.ts) over one browser WebSocket: the same text frames and
+ * codec as the browser host's server side (engine/api/transport-messages.ts).
  */
 import type { Transport } from '../../../engine/api/rpc.ts';
+import { textFrameTransport } from '../../../engine/api/transport-messages.ts';
 
 /** The part of the DOM WebSocket we use (the `ws` package's client has it too, for tests). */
 export interface SocketLike {
@@ -15,40 +16,19 @@ export interface SocketLike {
 
 const OPEN = 1;
 
+/** A browser WebSocket as the shared text-frame transport (engine/api/transport-messages.ts). */
 export function socketTransport(socket: SocketLike): Transport {
-  const closeHandlers = new Set<() => void>();
-  let closed = false;
-  socket.addEventListener('close', () => {
-    if (closed) return;
-    closed = true;
-    for (const h of [...closeHandlers]) h();
-  });
-  return {
-    send(message) {
-      // A frame sent while closing is dropped; the pending call is rejected by the close event.
-      if (socket.readyState === OPEN) socket.send(JSON.stringify(message));
-    },
-    onMessage(handler) {
-      const listener = (event: { data?: unknown }) => {
-        if (typeof event.data !== 'string') return;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(event.data);
-        } catch {
-          return;
-        }
-        handler(parsed);
+  return textFrameTransport({
+    isOpen: () => socket.readyState === OPEN,
+    sendText: (text) => socket.send(text),
+    onText(listener) {
+      const onMessage = (event: { data?: unknown }) => {
+        if (typeof event.data === 'string') listener(event.data);
       };
-      socket.addEventListener('message', listener);
-      return () => socket.removeEventListener('message', listener);
+      socket.addEventListener('message', onMessage);
+      return () => socket.removeEventListener('message', onMessage);
     },
-    onClose(handler) {
-      if (closed) queueMicrotask(handler);
-      else closeHandlers.add(handler);
-      return () => closeHandlers.delete(handler);
-    },
-    close() {
-      socket.close();
-    },
-  };
+    onClose: (listener) => socket.addEventListener('close', listener),
+    close: () => socket.close(),
+  });
 }

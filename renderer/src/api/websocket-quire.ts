@@ -22,7 +22,7 @@ import { socketTransport, type SocketLike } from './socket-transport.ts';
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** Reads that change nothing: safe to send again after a reconnect. */
-export const IDEMPOTENT_READS: ReadonlySet<string> = new Set([
+const IDEMPOTENT_READS: ReadonlySet<string> = new Set([
   'listWorkflows',
   'listDocuments',
   'getDocument',
@@ -51,7 +51,7 @@ export interface ConnectionAware {
 
 export type WebSocketQuire = QuireApi & ConnectionAware;
 
-export function defaultBackoff(attempt: number): number {
+function defaultBackoff(attempt: number): number {
   const base = Math.min(5_000, 250 * 2 ** attempt);
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../api/contract.ts';
-import { BackedSettingsStore, recoverSettings, type SettingsBacking } from './backed-settings.ts';
-import { defaultSettings } from './settings.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BackedSettingsStore, JsonSettingsStore, defaultSettings, recoverSettings, type SettingsBacking } from './settings.ts';
 
 const defaults = defaultSettings('/home/u/Documents/Quire');
 
@@ -49,7 +51,7 @@ describe('BackedSettingsStore', () => {
     const store = new BackedSettingsStore(memory(undefined), defaults);
     const s = store.get();
     s.pdf.margins.top = 99;
-    s.defaultFormats.push('md');
+    s.pdf.pageSize = 'A3';
     expect(store.get()).toEqual(defaults);
   });
 
@@ -81,5 +83,27 @@ describe('recoverSettings', () => {
 
   it('returns the defaults for anything that is not an object', () => {
     for (const v of [null, 'x', 3, [], true]) expect(recoverSettings(defaults, v)).toEqual(defaults);
+  });
+});
+
+describe('JsonSettingsStore', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quire-settings-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('follows the same policy over a file: a bad field falls back alone, updates are written whole', () => {
+    const file = path.join(dir, 'settings.json');
+    fs.writeFileSync(file, JSON.stringify({ theme: 'dark', concurrency: 'lots', pdf: { ...defaults.pdf, landscape: true, margins: 'wide' } }));
+    const store = new JsonSettingsStore(file, defaults);
+    expect(store.get()).toEqual({ ...defaults, theme: 'dark', pdf: { ...defaults.pdf, landscape: true } });
+    store.update({ openFolderWhenDone: true });
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ ...defaults, theme: 'dark', openFolderWhenDone: true, pdf: { ...defaults.pdf, landscape: true } });
+    expect(() => store.update({ concurrency: 0 })).toThrow(/concurrency/);
+    expect(new JsonSettingsStore(file, defaults).get().openFolderWhenDone).toBe(true);
+  });
+
+  it('a missing or unparsable file is the defaults', () => {
+    expect(new JsonSettingsStore(path.join(dir, 'none.json'), defaults).get()).toEqual(defaults);
+    fs.writeFileSync(path.join(dir, 'broken.json'), '{"theme": "da');
+    expect(new JsonSettingsStore(path.join(dir, 'broken.json'), defaults).get()).toEqual(defaults);
   });
 });
