@@ -112,7 +112,7 @@ describe('export lifecycle', () => {
     const doc = await engine.createDocument({ title: 'Idem', source: '# Idem\n\ntext', format: 'md' });
     const a = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
     const b = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
-    expect(b).toEqual({ jobId: a.jobId, created: false });
+    expect(b).toEqual({ jobId: a.jobId, created: false, spec: a.spec });
     const c = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['md'] } });
     expect(c.created).toBe(true);
     await engine.updateDocument(doc.id, { source: '# Idem\n\nchanged' });
@@ -128,6 +128,76 @@ describe('export lifecycle', () => {
     await engine.waitForJobs([e.jobId]);
   });
 
+  it('a job exports the revision and details it was started with, not what the document became while it waited', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const open = async (runJobs: boolean) => {
+      const e = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: path.join(dir, 'out'), pdfRenderer: pdf, maxThreads: 1, runJobs });
+      engines.push(e);
+      return e;
+    };
+    const ui = await open(false);
+    const doc = await ui.createDocument({ title: 'Draft', source: '# Draft\n\nRevision one text.\n', format: 'md' });
+    await ui.saveStageState(doc.id, 'details', { data: { title: 'Title One', author: 'Ada' } });
+    const started = await ui.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['pdf', 'html'] } });
+    expect(started.spec).toMatchObject({ title: 'Title One', metadata: { author: 'Ada' }, source: { revision: 1 } });
+    // Edited while the job waits in the queue: text, title and author.
+    await ui.updateDocument(doc.id, { source: '# Draft\n\nRevision two text.\n' });
+    await ui.saveStageState(doc.id, 'details', { data: { title: 'Title Two', author: 'Bob' } });
+    await ui.close();
+
+    const runner = await open(true);
+    await runner.runUntilIdle();
+    const job = await runner.getJob(started.jobId);
+    expect(job.status).toBe('completed');
+    expect(job.spec).toEqual(started.spec);
+    const html = fs.readFileSync(job.outputs.find((o) => o.format === 'html')!.path, 'utf8');
+    expect(html).toContain('Revision one text.');
+    expect(html).not.toContain('Revision two');
+    expect(html).toContain('<title>Title One</title>');
+    const pdfFile = job.outputs.find((o) => o.format === 'pdf')!.path;
+    // One title for the PDF's metadata, its running header and the HTML.
+    expect(pdfinfo(pdfFile).Title).toBe('Title One');
+    const text = pdftotext(pdfFile);
+    expect(text).toContain('Revision one text.');
+    expect(text).toContain('Title One');
+    expect(text).not.toMatch(/Revision two|Title Two/);
+    expect((await runner.getDocument(doc.id)).revision).toBe(2);
+    // The snapshot goes once no queued or running job needs it.
+    const store = await openDatabase(runner.dbPath);
+    try {
+      expect(await store.db.selectFrom('source_snapshots').selectAll().execute()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a job resumed after its runner stopped writes the same bytes as one that ran straight through', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const open = async (options: Partial<EngineOptions> = {}) => {
+      const e = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: path.join(dir, 'out'), pdfRenderer: pdf, maxThreads: 1, ...options });
+      engines.push(e);
+      return e;
+    };
+    const first = await open();
+    const doc = await first.createDocument({ title: 'Same bytes', source: SAMPLE, format: 'md' });
+    const request = { documentId: doc.id, stageId: 'export', options: { formats: ['html', 'md'] as Array<'html' | 'md'> } };
+    const straight = (await first.waitForJobs([(await first.startExport(request)).jobId]))[0]!;
+    await first.close();
+
+    const slow = await open({ stepDelayMs: 1_500 });
+    const { jobId } = await slow.startExport(request);
+    await waitFor(async () => (await slow.getJob(jobId)).step === 'html', { timeoutMs: 20_000 });
+    await slow.close(); // the runner stops mid-job: the job goes back to the queue
+    expect((await (await open({ runJobs: false })).getJob(jobId)).status).toBe('queued');
+    const resumer = await open();
+    await resumer.runUntilIdle();
+    const resumed = await resumer.getJob(jobId);
+    expect(resumed).toMatchObject({ status: 'completed', attempt: 2 });
+    expect(resumed.outputs.map((o) => [o.format, o.sha256])).toEqual(straight.outputs.map((o) => [o.format, o.sha256]));
+  });
+
   it('refuses unknown documents, non-export stages and bad options with specific codes', async () => {
     const { engine } = await engineFor({ runJobs: false });
     const doc = await engine.createDocument({ title: 'X', source: '# X', format: 'md' });
@@ -135,7 +205,8 @@ describe('export lifecycle', () => {
     await expect(engine.startExport({ documentId: doc.id, stageId: 'write' })).rejects.toMatchObject({ code: 'NOT_AN_EXPORT_STAGE' });
     await expect(engine.startExport({ documentId: doc.id, stageId: 'nope' })).rejects.toMatchObject({ code: 'STAGE_NOT_FOUND' });
     await expect(engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['docx' as never] } })).rejects.toMatchObject({
-      code: 'UNKNOWN_FORMAT',
+      code: 'INVALID_OPTIONS',
+      message: 'The export request: formats.0 "docx" is not an export format; use pdf, html or md.',
     });
     await expect(engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: [] } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     const file = path.join(dirs.at(-1)!, 'a-file');
@@ -305,11 +376,62 @@ describe('warnings', () => {
     const { jobId } = await engine.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'] } });
     const [final] = await engine.waitForJobs([jobId]);
     const expected = [
-      'image images/none.png not found',
+      `image images/none.png not found in ${base} when the document was imported (put it there and export again, or add it in the Write stage)`,
       'image https://example.com/a.png is on the web and was not downloaded (Quire works offline); a link is shown instead',
     ];
     expect(final).toMatchObject({ status: 'completed', warnings: expected });
     // Stored, not only sent: a window that attaches later reads them too.
     expect((await engine.getJob(jobId)).warnings).toEqual(expected);
+  });
+});
+
+describe('documents own their images', () => {
+  const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+  const PNG = Buffer.from(PNG_B64, 'base64');
+  const PNG2 = Buffer.concat([PNG, Buffer.from('replaced')]);
+
+  it("a job started on revision N exports revision N's images after the file beside the document was replaced and re-imported", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const open = async (runJobs: boolean) => {
+      const e = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: path.join(dir, 'out'), pdfRenderer: pdf, maxThreads: 1, runJobs });
+      engines.push(e);
+      return e;
+    };
+    const folder = path.join(dir, 'doc');
+    fs.mkdirSync(path.join(folder, 'images'), { recursive: true });
+    const image = path.join(folder, 'images', 'chart.png');
+    const file = path.join(folder, 'report.md');
+    fs.writeFileSync(image, PNG);
+    fs.writeFileSync(file, '# Report\n\nRevision one.\n\n![chart](./images/chart.png)\n');
+
+    const ui = await open(false);
+    const doc = await ui.importFile(file);
+    const started = await ui.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html', 'md'] } });
+    const sha1 = createHash('sha256').update(PNG).digest('hex');
+    expect(started.spec.assets).toEqual([{ ref: 'images/chart.png', sha256: sha1, bytes: PNG.length }]);
+    // While the job waits: the image is replaced on disk and the document imported again (revision 2).
+    fs.writeFileSync(image, PNG2);
+    fs.writeFileSync(file, '# Report\n\nRevision two.\n\n![chart](./images/chart.png)\n');
+    const again = await ui.importFile(file);
+    expect(again).toMatchObject({ id: doc.id, revision: 2 });
+    expect(again.assets[0]!.sha256).toBe(createHash('sha256').update(PNG2).digest('hex'));
+    await ui.close();
+
+    const runner = await open(true);
+    await runner.runUntilIdle();
+    const job = await runner.getJob(started.jobId);
+    expect(job).toMatchObject({ status: 'completed', warnings: [] });
+    const html = fs.readFileSync(job.outputs.find((o) => o.format === 'html')!.path, 'utf8');
+    const embedded = [...html.matchAll(/<img src="data:image\/png;base64,([^"]+)"/g)].map((m) => m[1]);
+    expect(embedded).toEqual([PNG_B64]);
+    expect(html).toContain('Revision one.');
+    expect(html).not.toContain(PNG2.toString('base64'));
+    expect(fs.readFileSync(job.outputs.find((o) => o.format === 'md')!.path, 'utf8')).toContain('![chart](./images/chart.png)');
+
+    // A new export takes the document as it is now: revision 2 and the new image.
+    const next = await runner.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'], fileName: 'now' } });
+    const [done] = await runner.waitForJobs([next.jobId]);
+    expect(fs.readFileSync(done!.outputs[0]!.path, 'utf8')).toContain(`data:image/png;base64,${PNG2.toString('base64')}`);
   });
 });

@@ -16,14 +16,13 @@ import { EventEmitter } from 'node:events';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DocumentChange } from './api/contract.ts';
+import type { DocumentChange, StartExportRequest as StartExportInput, StartExportResult } from './api/contract.ts';
 import { Errors } from './api/errors.ts';
+import type { ExportSpec, Settings } from './api/export-spec.ts';
 import {
-  EXPORT_FORMATS,
-  PAGE_SIZES,
   isActiveStatus,
+  type AssetFile,
   type DocumentSummary,
-  type ExportOptions,
   type JobOutput,
   type JobSnapshot,
   type QuireDocument,
@@ -33,11 +32,12 @@ import {
 import { assertWritableDir } from './jobs/output-dir.ts';
 import { chooseOutputBase, readIntactOutput, reserveOutputs } from './jobs/output-claims.ts';
 import { sourceKeyOf } from './jobs/output-keys.ts';
-import { safeBaseName } from './jobs/output-names.ts';
 import { removeLeftovers, type LeftoversRemoved } from './jobs/leftovers.ts';
+import { ChangeFeed } from './jobs/change-feed.ts';
+import { resolveJobSpec } from './jobs/job-spec.ts';
 import { runExportJob, type PipelineRunner } from './jobs/run-export-job.ts';
 import { Throttle } from './jobs/progress.ts';
-import { Scheduler, defaultConcurrency } from './jobs/scheduler.ts';
+import { DEFAULT_LEASE_MS, Scheduler, defaultConcurrency, runnerIsGone } from './jobs/scheduler.ts';
 import type { PdfRenderer } from './pdf/pdf-renderer.ts';
 import { openDatabase, immediate, type QuireDb } from './store/db.ts';
 import {
@@ -48,8 +48,12 @@ import {
   type UpdateDocumentInput,
 } from './store/document-store.ts';
 import { readDocumentFile, type ImportedFile } from './store/import-file.ts';
+import { AssetStore } from './store/asset-store.ts';
+import { addAssetFiles, assetHashesInUse, readFolderAssets, readStoredAsset, type AssetScan } from './store/document-assets.ts';
+import { scanAssetRefs } from './pipeline/asset-refs.ts';
 import { JobStore, toSnapshot, type JobRow, type ListJobsOptions, type Owner } from './store/job-store.ts';
-import { DEFAULT_EXPORT_OPTIONS, WORKFLOWS, getStage } from './store/workflows.ts';
+import { removeUnusedSnapshots } from './store/source-snapshots.ts';
+import { WORKFLOWS } from './store/workflows.ts';
 import { defaultOutputDir } from './paths.ts';
 
 export interface EngineOptions {
@@ -76,50 +80,17 @@ export interface EngineOptions {
   stepTimeLimitMs?: number;
   /** Minimum interval between two events of one job (default 100 ms: ≤ 10 updates/s). */
   eventIntervalMs?: number;
-  /** The user's defaults (settings), applied under what a stage state or a call asks for. */
-  exportDefaults?: () => Partial<ExportOptions>;
+  /** The user's settings: their layer of resolveExport, over the workflow's defaults. */
+  settings?: () => Settings;
 }
 
 export type { DocumentChange };
-
-export interface StartExportInput {
-  documentId: string;
-  stageId: string;
-  /** Overrides of the stage's export options for this job. */
-  options?: Partial<ExportOptions>;
-}
+/** The engine takes the contract's request and answers with its result: one definition of each. */
+export type { StartExportInput, StartExportResult };
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
-
-/** A file name from a title that stays inside the output folder on every OS (see output-names.ts). */
-export function fileNameFromTitle(title: string): string {
-  return safeBaseName(title);
-}
-
-function mergeOptions(...parts: Array<Partial<ExportOptions> | undefined>): ExportOptions {
-  const out: ExportOptions = structuredClone(DEFAULT_EXPORT_OPTIONS);
-  for (const p of parts) {
-    if (!p) continue;
-    if (p.formats !== undefined) out.formats = [...p.formats];
-    if (p.outDir !== undefined) out.outDir = p.outDir;
-    if (p.fileName !== undefined) out.fileName = p.fileName;
-    if (p.overwrite !== undefined) out.overwrite = p.overwrite;
-    if (p.pdf) out.pdf = { ...out.pdf, ...p.pdf, margins: { ...out.pdf.margins, ...(p.pdf.margins ?? {}) } };
-  }
-  return out;
-}
-
-function validateOptions(o: ExportOptions): void {
-  if (!Array.isArray(o.formats) || o.formats.length === 0) throw Errors.invalidOptions('Choose at least one export format (pdf, html or md).');
-  for (const f of o.formats) if (!EXPORT_FORMATS.includes(f)) throw Errors.unknownFormat(String(f));
-  o.formats = EXPORT_FORMATS.filter((f) => o.formats.includes(f));
-  if (!PAGE_SIZES.includes(o.pdf.pageSize)) throw Errors.invalidOptions(`Unknown page size "${o.pdf.pageSize}". Use one of ${PAGE_SIZES.join(', ')}.`);
-  for (const [side, mm] of Object.entries(o.pdf.margins)) {
-    if (typeof mm !== 'number' || !Number.isFinite(mm) || mm < 0 || mm > 100) {
-      throw Errors.invalidOptions(`The ${side} margin must be between 0 and 100 mm.`);
-    }
-  }
-}
+/** Stored images younger than this are never removed: an import writes them before its rows. */
+export const ASSET_GRACE_MS = 60 * 60 * 1000;
 
 function osUser(): string {
   try {
@@ -132,8 +103,10 @@ function osUser(): string {
 export class Engine {
   readonly dataDir: string;
   readonly outputDir: string;
-  readonly docs: DocumentStore;
-  readonly jobs: JobStore;
+  readonly #docs: DocumentStore;
+  /** Documents' images by content: <dataDir>/assets. */
+  readonly #assets: AssetStore;
+  readonly #jobs: JobStore;
   readonly #store: QuireDb;
   readonly #options: EngineOptions;
   readonly #events = new EventEmitter();
@@ -144,9 +117,7 @@ export class Engine {
   #pipeline: (PipelineRunner & { close(): Promise<void> }) | null = null;
   #pdf: PdfRenderer | null;
   #ownsPdf: boolean;
-  #pollTimer: NodeJS.Timeout | null = null;
-  /** The highest job change number this engine has looked at (see JobStore.changedAfter). */
-  #lastChangeNo = 0;
+  readonly #changeFeed: ChangeFeed;
   #closed = false;
   readonly #handledHere = new Set<string>();
 
@@ -155,8 +126,9 @@ export class Engine {
     this.#options = options;
     this.dataDir = options.dataDir;
     this.outputDir = options.outputDir ?? defaultOutputDir();
-    this.docs = new DocumentStore(store.db);
-    this.jobs = new JobStore(store.db);
+    this.#docs = new DocumentStore(store.db);
+    this.#assets = new AssetStore(path.join(options.dataDir, 'assets'));
+    this.#jobs = new JobStore(store.db);
     this.#events.setMaxListeners(0);
     this.#pdf = options.pdfRenderer ?? null;
     this.#ownsPdf = !options.pdfRenderer;
@@ -165,7 +137,7 @@ export class Engine {
       options.runJobs === false
         ? null
         : new Scheduler({
-            jobs: this.jobs,
+            jobs: this.#jobs,
             owner: this.#owner,
             concurrency: options.concurrency ?? defaultConcurrency(),
             leaseMs: options.leaseMs,
@@ -180,8 +152,7 @@ export class Engine {
           });
     // An 'error' event with no listener would throw; background failures are reported, not fatal.
     this.#events.on('error', () => undefined);
-    // Kept referenced: a process that only watches (quire watch) lives on this timer. close() clears it.
-    this.#pollTimer = setInterval(() => void this.#pollExternal().catch(() => undefined), 250);
+    this.#changeFeed = new ChangeFeed(this.#jobs, (row) => this.#publish(row));
   }
 
   get dbPath(): string {
@@ -200,15 +171,19 @@ export class Engine {
   }
 
   listDocuments(): Promise<DocumentSummary[]> {
-    return this.docs.list();
+    return this.#docs.list();
   }
 
   getDocument(id: string): Promise<QuireDocument> {
-    return this.docs.get(id);
+    return this.#docs.get(id);
   }
 
+  /**
+   * A document from text. Its local images are read from `baseDir` when given (as importFile
+   * does); without one (an import from the UI) they are listed as missing until added.
+   */
   async createDocument(input: CreateDocumentInput): Promise<QuireDocument> {
-    const doc = await this.docs.create(input);
+    const doc = await this.#docs.create({ ...input, assets: await this.#scanAssets(input.source, input.format, input.baseDir ?? null) });
     this.#events.emit('document', { documentId: doc.id, kind: 'created' } satisfies DocumentChange);
     return doc;
   }
@@ -220,34 +195,74 @@ export class Engine {
    */
   async importFile(file: string | ImportedFile, workflowId?: string): Promise<QuireDocument & { fileBaseName: string }> {
     const f = typeof file === 'string' ? readDocumentFile(file) : file;
-    const { doc, created } = await this.docs.upsertBySourcePath(sourceKeyOf(f.path), { title: f.title, source: f.source, format: f.format, baseDir: f.baseDir, workflowId });
+    // Its images are read next to it and stored by content, so exports never depend on the folder again.
+    const assets = await this.#scanAssets(f.source, f.format, f.baseDir);
+    const { doc, created } = await this.#docs.upsertBySourcePath(sourceKeyOf(f.path), { title: f.title, source: f.source, format: f.format, baseDir: f.baseDir, workflowId, assets });
     this.#events.emit('document', { documentId: doc.id, kind: created ? 'created' : 'updated' } satisfies DocumentChange);
     return { ...doc, fileBaseName: f.baseName };
   }
 
+  /** Saves an edit; new image refs are read from the document's folder if it has one, else listed as missing. */
   async updateDocument(id: string, patch: UpdateDocumentInput): Promise<QuireDocument> {
-    const doc = await this.docs.update(id, patch);
+    let assets: AssetScan | undefined;
+    if (patch.source !== undefined || patch.format !== undefined) {
+      const current = await this.#docs.get(id);
+      const stored = new Set(current.assets.filter((a) => a.status === 'stored').map((a) => a.ref));
+      assets = await this.#scanAssets(patch.source ?? current.source, patch.format ?? current.format, current.baseDir, stored);
+    }
+    const doc = await this.#docs.update(id, { ...patch, assets });
     this.#events.emit('document', { documentId: id, kind: 'updated' } satisfies DocumentChange);
     return doc;
   }
 
+  /** The source's local image refs, and those of them (not in `skip`) read from `baseDir` and stored. */
+  async #scanAssets(source: string, format: QuireDocument['format'], baseDir: string | null, skip = new Set<string>()): Promise<AssetScan> {
+    const refs = scanAssetRefs(source, format);
+    if (!baseDir) return { refs };
+    return { refs, found: await readFolderAssets(this.#assets, baseDir, refs.filter((r) => !skip.has(r))) };
+  }
+
+  /**
+   * Stores files for the document's image refs (a browser import's images, or ones the user
+   * adds for missing refs): each file's path is matched against the refs as normalised, checked
+   * as an image (type by its bytes, size) and stored, or marked refused with the reason. Files
+   * no ref names are ignored.
+   *
+   * @example
+   * await engine.addDocumentAssets(doc.id, [{ path: 'images/a.png', data: pngBase64 }]);
+   */
+  async addDocumentAssets(documentId: string, files: AssetFile[]): Promise<QuireDocument> {
+    const doc = await this.#docs.get(documentId);
+    if ((await addAssetFiles(this.#store.db, this.#assets, doc, files)) === 0) return doc;
+    this.#events.emit('document', { documentId, kind: 'updated' } satisfies DocumentChange);
+    return this.#docs.get(documentId);
+  }
+
+  /**
+   * A stored image's bytes and type, for hosts that serve them to the preview (GET
+   * `${assetBase}/${sha256}`). Only files some document refers to; else ASSET_NOT_FOUND.
+   */
+  readAsset(sha256: string): Promise<{ data: Buffer; mediaType: string }> {
+    return readStoredAsset(this.#store.db, this.#assets, sha256);
+  }
+
   /** Cancels the document's active jobs, then deletes it with its stage states and jobs. */
   async deleteDocument(id: string): Promise<void> {
-    await this.docs.get(id);
-    for (const job of await this.jobs.list({ documentId: id, statuses: ['queued', 'running'] })) {
+    await this.#docs.get(id);
+    for (const job of await this.#jobs.list({ documentId: id, statuses: ['queued', 'running'] })) {
       await this.cancelExport(job.id);
     }
-    await this.#waitUntil(async () => (await this.jobs.list({ documentId: id, statuses: ['running'] })).length === 0, 30_000);
-    await this.docs.delete(id);
+    await this.#waitUntil(async () => (await this.#jobs.list({ documentId: id, statuses: ['running'] })).length === 0, 30_000);
+    await this.#docs.delete(id);
     this.#events.emit('document', { documentId: id, kind: 'deleted' } satisfies DocumentChange);
   }
 
   getStageStates(documentId: string): Promise<StageState[]> {
-    return this.docs.getStageStates(documentId);
+    return this.#docs.getStageStates(documentId);
   }
 
   async saveStageState(documentId: string, stageId: string, input: SaveStageStateInput): Promise<StageState> {
-    const state = await this.docs.saveStageState(documentId, stageId, input);
+    const state = await this.#docs.saveStageState(documentId, stageId, input);
     this.#events.emit('document', { documentId, kind: 'updated' } satisfies DocumentChange);
     return state;
   }
@@ -255,46 +270,39 @@ export class Engine {
   // ---- jobs ------------------------------------------------------------------------------
 
   /**
-   * Records an export job (queued) and the stage state's exportJobId in one transaction and
-   * returns its id at once. The same export (document revision, stage, options) already
-   * queued or running returns that job instead.
+   * What `startExport(input)` would run now, resolved from every layer (see export-spec.ts),
+   * without recording a job. The forms show this, so what the screen says is what runs.
    */
-  async startExport(input: StartExportInput): Promise<{ jobId: string; created: boolean }> {
-    const pre = await this.docs.get(input.documentId);
-    const stage = getStage(pre.workflowId, input.stageId);
-    if (!stage) throw Errors.stageNotFound(input.documentId, input.stageId);
-    if (stage.kind !== 'export') throw Errors.notAnExportStage(input.stageId);
-    const states = await this.docs.getStageStates(pre.id);
-    const saved = states.find((s) => s.stageId === input.stageId)?.data.exportOptions as Partial<ExportOptions> | undefined;
-    const options = mergeOptions(stage.exportOptions, this.#options.exportDefaults?.(), saved, input.options);
-    validateOptions(options);
-    options.outDir = path.resolve(options.outDir ?? this.outputDir);
-    assertWritableDir(options.outDir);
+  async resolveExport(input: StartExportInput): Promise<ExportSpec> {
+    return resolveJobSpec(this.#store.db, input, { snapshot: false, settings: this.#options.settings?.(), defaultOutDir: this.outputDir });
+  }
 
+  /**
+   * Records an export job (queued) with its resolved spec and a snapshot of the document's
+   * source, and the stage state's exportJobId, in one transaction; returns at once. The same
+   * export (same spec) already queued or running returns that job instead.
+   */
+  async startExport(input: StartExportInput): Promise<StartExportResult> {
     const result = await immediate(this.#store.db, async (trx) => {
-      const doc = await trx.selectFrom('documents').selectAll().where('id', '=', input.documentId).executeTakeFirst();
-      if (!doc) throw Errors.documentNotFound(input.documentId);
-      const jobOptions: ExportOptions = { ...options, fileName: fileNameFromTitle(options.fileName ?? doc.title) };
-      const dedupeKey = createHash('sha256')
-        .update(JSON.stringify([doc.id, doc.revision, input.stageId, jobOptions]))
-        .digest('hex');
+      const spec = await resolveJobSpec(trx, input, { snapshot: true, settings: this.#options.settings?.(), defaultOutDir: this.outputDir });
+      assertWritableDir(spec.outDir);
+      const dedupeKey = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
       const existing = await JobStore.findActiveByDedupeKey(trx, dedupeKey);
       if (existing) return { row: existing, created: false };
       // Never a source, a foreign file or another active export's file: else " (2)", " (3)", …
-      const claim = { documentId: doc.id, outDir: jobOptions.outDir!, formats: jobOptions.formats, overwrite: !!jobOptions.overwrite };
-      const outputBase = await chooseOutputBase(trx, { ...claim, jobId: null, base: jobOptions.fileName! });
+      const claim = { documentId: spec.documentId, outDir: spec.outDir, formats: spec.formats, overwrite: spec.overwrite };
+      const outputBase = await chooseOutputBase(trx, { ...claim, jobId: null, base: spec.fileBase });
       const row = await JobStore.insert(trx, {
-        documentId: doc.id,
-        stageId: input.stageId,
-        options: jobOptions,
+        documentId: spec.documentId,
+        stageId: spec.stageId,
+        spec,
         outputBase,
-        docRevision: doc.revision,
         dedupeKey,
         createdBy: osUser(),
         maxAttempts: this.#options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       });
       await reserveOutputs(trx, { ...claim, jobId: row.id, base: outputBase });
-      await saveStageStateRow(trx, doc.id, input.stageId, { exportJobId: row.id, status: 'in_progress' });
+      await saveStageStateRow(trx, spec.documentId, spec.stageId, { exportJobId: row.id, status: 'in_progress' });
       return { row, created: true };
     });
     this.#publish(result.row);
@@ -302,26 +310,32 @@ export class Engine {
       this.#events.emit('document', { documentId: input.documentId, kind: 'updated' } satisfies DocumentChange);
       void this.#scheduler?.pump();
     }
-    return { jobId: result.row.id, created: result.created };
+    const snapshot = toSnapshot(result.row);
+    return { jobId: snapshot.id, created: result.created, spec: snapshot.spec };
   }
 
   /** Cancels a queued job at once; a running one is aborted by whichever process runs it. */
   async cancelExport(jobId: string): Promise<JobSnapshot> {
-    const { row } = await this.jobs.requestCancel(jobId);
+    const { row } = await this.#jobs.requestCancel(jobId);
     this.#publish(row);
+    if (row.status === 'cancelled') await removeUnusedSnapshots(this.#store.db).catch(() => 0);
     if (row.status === 'running') this.#scheduler?.abortLocal(jobId);
     return toSnapshot(row);
   }
 
-  /** Starts a new job with the options of a job that failed or was cancelled. */
-  async retryExport(jobId: string): Promise<{ jobId: string; created: boolean }> {
-    const job = await this.jobs.get(jobId);
+  /**
+   * Starts a new job for a job that failed or was cancelled: the document as it is now (the
+   * user may have fixed what failed), with the options the failed job ran with.
+   */
+  async retryExport(jobId: string): Promise<StartExportResult> {
+    const job = await this.#jobs.get(jobId);
     if (isActiveStatus(job.status) || job.status === 'completed') throw Errors.jobNotRetryable(jobId, job.status);
-    return this.startExport({ documentId: job.documentId, stageId: job.stageId, options: job.options });
+    const { formats, outDir, fileBase, overwrite, pdf } = job.spec;
+    return this.startExport({ documentId: job.documentId, stageId: job.stageId, options: { formats, outDir, fileName: fileBase, overwrite, pdf } });
   }
 
   getJob(jobId: string): Promise<JobSnapshot> {
-    return this.jobs.get(jobId);
+    return this.#jobs.get(jobId);
   }
 
   /**
@@ -329,14 +343,24 @@ export class Engine {
    * Download and Open use this. Throws OUTPUT_MISSING or OUTPUT_CHANGED with a plain message.
    */
   async readJobOutput(jobId: string, format: string): Promise<{ output: JobOutput; data: Buffer }> {
-    const job = await this.jobs.get(jobId);
+    const job = await this.#jobs.get(jobId);
     const output = job.outputs.find((o) => o.format === format);
     if (!output) throw Errors.invalidInput(`Job ${jobId} has no ${format} output.`, { jobId, format });
     return { output, data: await readIntactOutput(output) };
   }
 
+  /**
+   * Who runs a running job, and whether that runner is gone (its process ended or its lease
+   * ran out); null when the job is not running. `quire watch` says so instead of waiting forever.
+   */
+  async runnerOf(jobId: string, leaseMs = this.#options.leaseMs ?? DEFAULT_LEASE_MS): Promise<{ gone: boolean; pid: number | null; host: string | null } | null> {
+    const row = await this.#jobs.getRow(jobId);
+    if (row.status !== 'running') return null;
+    return { gone: runnerIsGone(row, os.hostname(), leaseMs), pid: row.owner_pid, host: row.owner_host };
+  }
+
   listJobs(options?: ListJobsOptions): Promise<JobSnapshot[]> {
-    return this.jobs.list(options);
+    return this.#jobs.list(options);
   }
 
   /** Every change of every job (at most ~10 per second per job). */
@@ -369,7 +393,7 @@ export class Engine {
       listener(job);
     };
     this.#events.on('job', deliver);
-    this.jobs.get(jobId).then(deliver, (e) => {
+    this.#jobs.get(jobId).then(deliver, (e) => {
       if (active) onError?.(e);
     });
     return () => {
@@ -393,12 +417,12 @@ export class Engine {
         }
       };
       const off = this.onDidChangeJob(check);
-      Promise.all(jobIds.map((id) => this.jobs.get(id))).then((jobs) => jobs.forEach(check), (e) => {
+      Promise.all(jobIds.map((id) => this.#jobs.get(id))).then((jobs) => jobs.forEach(check), (e) => {
         off();
         reject(e);
       });
     });
-    return Promise.all(jobIds.map((id) => this.jobs.get(id)));
+    return Promise.all(jobIds.map((id) => this.#jobs.get(id)));
   }
 
   /** Runs queued and interrupted jobs until none is left that this process can claim. */
@@ -416,7 +440,7 @@ export class Engine {
   async close({ drain = false }: { drain?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    this.#changeFeed.stop();
     await this.#scheduler?.stop({ drain });
     for (const t of this.#throttles.values()) t.dispose();
     await this.#pipeline?.close();
@@ -428,13 +452,20 @@ export class Engine {
 
   /** What the last removeLeftovers() freed (createEngine runs it before starting jobs). */
   leftoversRemoved: LeftoversRemoved = { folders: 0, bytes: 0 };
+  /** The stored images the last removeLeftovers() removed. */
+  assetsRemoved = { files: 0, bytes: 0 };
 
   /**
    * Removes what dead runs left: work folders of jobs no longer queued or running, and the
    * Chromium folders of processes that are gone (see jobs/leftovers.ts). Never throws.
    */
   async removeLeftovers(): Promise<LeftoversRemoved> {
-    this.leftoversRemoved = await removeLeftovers({ jobs: this.jobs, workDir: path.join(this.dataDir, 'work') }).catch(() => ({ folders: 0, bytes: 0 }));
+    this.leftoversRemoved = await removeLeftovers({ jobs: this.#jobs, workDir: path.join(this.dataDir, 'work') }).catch(() => ({ folders: 0, bytes: 0 }));
+    await removeUnusedSnapshots(this.#store.db).catch(() => 0);
+    // Images no document and no queued or running job refers to; young ones may belong to an import in progress.
+    this.assetsRemoved = await assetHashesInUse(this.#store.db)
+      .then((keep) => this.#assets.removeUnused(keep, ASSET_GRACE_MS))
+      .catch(() => ({ files: 0, bytes: 0 }));
     return this.leftoversRemoved;
   }
 
@@ -447,12 +478,12 @@ export class Engine {
     this.#handledHere.add(row.id);
     await runExportJob(
       {
-        jobs: this.jobs,
-        docs: this.docs,
+        jobs: this.#jobs,
         db: this.#store.db,
         pipeline: await this.#pipelinePool(),
         pdf: () => this.#pdfRenderer(),
         workDir: path.join(this.dataDir, 'work'),
+        assets: this.#assets,
         publish: (r) => this.#publish(r),
         stepDelayMs: this.#options.stepDelayMs,
       },
@@ -460,6 +491,8 @@ export class Engine {
       token,
       signal,
     );
+    // The source snapshot goes once no queued or running job needs it.
+    await removeUnusedSnapshots(this.#store.db).catch(() => 0);
   }
 
   async #pipelinePool(): Promise<PipelineRunner> {
@@ -509,21 +542,10 @@ export class Engine {
     }
   }
 
-  /** Picks up job changes written by other processes on the same data folder. */
-  async #pollExternal(): Promise<void> {
-    if (this.#closed) return;
-    // Also with no listener: a subscriber added meanwhile must not miss a write made between
-    // its snapshot and the next poll. Our own writes come back too; #publish drops them by seq.
-    const rows = await this.jobs.changedAfter(this.#lastChangeNo);
-    for (const row of rows) {
-      this.#lastChangeNo = Math.max(this.#lastChangeNo, row.change_no);
-      this.#publish(row);
-    }
-  }
-
-  /** Where following other processes' changes starts; called once before the engine is handed out. */
+  /** Follows other processes' job changes from now on; called once before the engine is handed out. */
   async initChangeFeed(): Promise<void> {
-    this.#lastChangeNo = await this.jobs.lastChangeNo();
+    await this.#changeFeed.init();
+    this.#changeFeed.start();
   }
 
   async #waitUntil(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {

@@ -10,7 +10,7 @@ import { app, BrowserWindow, dialog, nativeTheme, protocol, session, shell } fro
 import type { HostInfo } from '../engine/api/contract.ts';
 import { Errors } from '../engine/api/errors.ts';
 import { createEngine, engineOptionsFromEnv, type Engine } from '../engine/engine.ts';
-import { APP_ENTRY_URL, APP_ORIGIN, originOf, unpackedPath } from '../engine/host/app-protocol.ts';
+import { APP_ENTRY_URL, APP_ORIGIN, ASSET_PATH, originOf, unpackedPath } from '../engine/host/app-protocol.ts';
 import { createQuireApi } from '../engine/host/create-api.ts';
 import { quitChoice, quitDialog, quitPlan, shouldAskOnWindowClose } from '../engine/host/desktop-policy.ts';
 import type { IpcHub } from '../engine/host/ipc-hub.ts';
@@ -81,10 +81,7 @@ async function start(): Promise<void> {
     concurrency: initial.concurrency,
     pdfRenderer: pdf,
     workerFile: WORKER,
-    exportDefaults: () => {
-      const s = settings.get();
-      return { formats: s.defaultFormats, outDir: s.outputDir, pdf: s.pdf, overwrite: s.overwriteOutputs };
-    },
+    settings: () => settings.get(),
     ...engineOptionsFromEnv(),
   });
   engine.onError((e) => console.error('quire: background error', e));
@@ -94,6 +91,8 @@ async function start(): Promise<void> {
     canOpenPath: true,
     canShowInFolder: true,
     downloadBase: null,
+    // quire://app/document-assets/<sha256> (main/protocol.ts); the dev server's pages cannot reach it.
+    assetBase: DEV_URL ? null : ASSET_PATH,
     platform: process.platform,
     version: app.getVersion(),
   };
@@ -114,7 +113,8 @@ async function start(): Promise<void> {
     },
   });
 
-  registerAppProtocol(RENDERER_DIR);
+  const assets = engine;
+  registerAppProtocol(RENDERER_DIR, (sha256) => assets.readAsset(sha256));
   if (DEV_URL) applyDevCsp(DEV_URL);
   const senders = {
     allowedOrigins: [APP_ORIGIN, ...(DEV_URL ? [originOf(DEV_URL)!] : [])],

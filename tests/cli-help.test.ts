@@ -147,6 +147,6 @@ describe('what quire prints about jobs', () => {
     const json = await quire(['jobs', '--json', '--data-dir', data]);
     const [job] = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(job).toMatchObject({ document: 'Tiny Report', status: 'completed', progress: 100, step: 'done', attempt: 1 });
-    expect(Object.keys(job)).toEqual(['jobId', 'documentId', 'status', 'outputs', 'document', 'progress', 'step', 'attempt', 'message', 'createdAt']);
+    expect(Object.keys(job)).toEqual(['jobId', 'documentId', 'status', 'outputs', 'spec', 'document', 'progress', 'step', 'attempt', 'message', 'createdAt']);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 /**
  * bin/quire as a user runs it: real child processes, real files, real data folders.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,12 +39,20 @@ describe('quire export', () => {
     expect(lines).toHaveLength(2);
     for (const l of lines) {
       expect(l).toMatchObject({ status: 'completed' });
-      expect(Object.keys(l).sort()).toEqual(['documentId', 'jobId', 'outputs', 'status']);
+      expect(Object.keys(l).sort()).toEqual(['documentId', 'jobId', 'outputs', 'spec', 'status']);
       expect(l.outputs.map((o: any) => o.format)).toEqual(['pdf', 'md']);
       const p = l.outputs[0];
       expect(p.pages).toBeGreaterThan(0);
       expect(Number(pdfinfo(p.path).Pages)).toBe(p.pages);
+      // The spec the job ran: the PDF's title is the spec's title.
+      expect(l.spec).toMatchObject({ formats: ['pdf', 'md'], outDir: out, pdf: { pageSize: 'A4' }, metadata: {}, source: { revision: 1 } });
+      expect(pdfinfo(p.path).Title).toBe(l.spec.title);
     }
+    const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    expect(lines.map((l) => [l.spec.title, l.spec.source.sha256, l.spec.source.format])).toEqual([
+      ['Alpha', sha(a), 'md'],
+      ['Beta page', sha(b), 'html'],
+    ]);
     expect(fs.readdirSync(out).sort()).toEqual(['alpha.md', 'alpha.pdf', 'beta.md', 'beta.pdf']);
     expect(pdftotext(path.join(out, 'beta.pdf'))).toContain('Second document');
     expect(fs.readFileSync(path.join(out, 'beta.md'), 'utf8')).not.toContain('alert');
@@ -52,7 +61,7 @@ describe('quire export', () => {
     expect(jobs.code).toBe(0);
     const listed = parseJsonLines(jobs.stdout);
     expect(listed.map((j) => j.jobId).sort()).toEqual(lines.map((l) => l.jobId).sort());
-    for (const j of listed) expect(j).toMatchObject({ status: 'completed', progress: 100, step: 'done', attempt: 1 });
+    for (const j of listed) expect(j).toMatchObject({ status: 'completed', progress: 100, step: 'done', attempt: 1, spec: lines.find((l) => l.jobId === j.jobId).spec });
     const human = await runQuire(['jobs', '--data-dir', data]);
     expect(human.stdout).toMatch(/completed\s+100%\s+attempt 1/);
   });
@@ -172,8 +181,9 @@ describe('quire export with images it cannot embed', () => {
     fs.writeFileSync(f, '# Pictures\n\n![chart](img/chart.png)\n');
     const r = await runQuire(['export', f, '--format', 'html', '--out', out, '--data-dir', data, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('quire: pictures.md: warning: image img/chart.png not found\n');
-    expect(parseJsonLines(r.stdout)[0]).toMatchObject({ status: 'completed', warnings: ['image img/chart.png not found'] });
+    const warning = `image img/chart.png not found in ${dir} when the document was imported (put it there and export again, or add it in the Write stage)`;
+    expect(r.stderr).toBe(`quire: pictures.md: warning: ${warning}\n`);
+    expect(parseJsonLines(r.stdout)[0]).toMatchObject({ status: 'completed', warnings: [warning] });
     // The page still says where the picture was meant to be.
     expect(fs.readFileSync(path.join(out, 'pictures.html'), 'utf8')).toContain('img/chart.png');
   });
@@ -325,7 +335,7 @@ describe('bad input: a message naming the file and the problem, non-zero exit, n
     const { r } = await expectRefused(({ dir, out, data }) => {
       fs.writeFileSync(path.join(dir, 'ok.md'), '# OK\n');
       return ['export', path.join(dir, 'ok.md'), '--format', 'pdf,docx', '--out', out, '--data-dir', data];
-    }, /Unknown export format "docx"\. Use one or more of: pdf, html, md\./);
+    }, /--format: "docx" is not an export format; use pdf, html or md\./);
     expect(r.code).toBe(2);
   });
 

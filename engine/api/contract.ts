@@ -8,39 +8,28 @@
  * const { jobId } = await quire.startExport({ documentId, stageId: 'export' });
  * const off = quire.onDidChangeJob((job) => job.id === jobId && render(job));
  */
+import type { ExportOptionsPatch, ExportSpec, Settings } from './export-spec.ts';
 import type {
+  AssetFile,
+  DetailsStageData,
   DocumentSummary,
-  ExportFormat,
-  ExportOptions,
+  ExportStageData,
   JobSnapshot,
-  PdfOptions,
   QuireDocument,
   SourceFormat,
   StageState,
   StageStatus,
   WorkflowDefinition,
+  WriteStageData,
 } from './types.ts';
+
+export type { Settings, Theme } from './export-spec.ts';
 
 export type Unsubscribe = () => void;
 
 export interface DocumentChange {
   documentId: string;
   kind: 'created' | 'updated' | 'deleted';
-}
-
-export type Theme = 'system' | 'light' | 'dark';
-
-export interface Settings {
-  /** Where exports go when the export stage names no folder. */
-  outputDir: string;
-  defaultFormats: ExportFormat[];
-  pdf: PdfOptions;
-  theme: Theme;
-  /** Jobs run at once (takes effect at the next start). */
-  concurrency: number;
-  openFolderWhenDone: boolean;
-  /** Exports replace files at their output path that Quire did not write (never a source file). */
-  overwriteOutputs: boolean;
 }
 
 export interface HostInfo {
@@ -51,6 +40,11 @@ export interface HostInfo {
   canShowInFolder: boolean;
   /** Outputs can be downloaded over HTTP (browser host): GET `${downloadBase}/${jobId}/${format}`. */
   downloadBase: string | null;
+  /**
+   * Where the preview loads a document's stored files: GET `${assetBase}/${sha256}` (browser
+   * host: HTTP with the session's credentials; desktop: the app protocol). Null: no previews of images.
+   */
+  assetBase: string | null;
   platform: string;
   version: string;
 }
@@ -76,13 +70,23 @@ export interface SaveDocumentRequest {
 
 export interface SaveStageStateRequest {
   status?: StageStatus;
-  data?: Record<string, unknown>;
+  /** Replaces the stage's data; checked against the stage kind's schema (STAGE_DATA_SCHEMAS). */
+  data?: WriteStageData | DetailsStageData | ExportStageData;
 }
 
 export interface StartExportRequest {
   documentId: string;
   stageId: string;
-  options?: Partial<ExportOptions>;
+  /** The call's layer of resolveExport: overrides everything the stage, settings and document ask for. */
+  options?: ExportOptionsPatch;
+}
+
+export interface StartExportResult {
+  jobId: string;
+  /** False when the same export was already queued or running: that job is returned. */
+  created: boolean;
+  /** What the job runs (the job's own spec when it already existed). */
+  spec: ExportSpec;
 }
 
 export interface ListJobsRequest {
@@ -98,12 +102,20 @@ export interface QuireApi {
   importDocument(input: ImportDocumentRequest): Promise<QuireDocument>;
   saveDocument(id: string, patch: SaveDocumentRequest): Promise<QuireDocument>;
   deleteDocument(id: string): Promise<void>;
+  /**
+   * Stores files the document refers to (images a browser import brought, or ones the user
+   * adds for missing references); files it does not refer to are ignored. Returns the document
+   * with its updated asset list.
+   */
+  addDocumentAssets(documentId: string, files: AssetFile[]): Promise<QuireDocument>;
   getStageStates(documentId: string): Promise<StageState[]>;
   saveStageState(documentId: string, stageId: string, input: SaveStageStateRequest): Promise<StageState>;
 
-  startExport(input: StartExportRequest): Promise<{ jobId: string; created: boolean }>;
+  /** What startExport would run now, without starting it: the forms show these values. */
+  resolveExport(input: StartExportRequest): Promise<ExportSpec>;
+  startExport(input: StartExportRequest): Promise<StartExportResult>;
   cancelExport(jobId: string): Promise<JobSnapshot>;
-  retryExport(jobId: string): Promise<{ jobId: string; created: boolean }>;
+  retryExport(jobId: string): Promise<StartExportResult>;
   listJobs(query?: ListJobsRequest): Promise<JobSnapshot[]>;
   getJob(jobId: string): Promise<JobSnapshot>;
 
@@ -128,8 +140,10 @@ export const API_METHODS = [
   'importDocument',
   'saveDocument',
   'deleteDocument',
+  'addDocumentAssets',
   'getStageStates',
   'saveStageState',
+  'resolveExport',
   'startExport',
   'cancelExport',
   'retryExport',

@@ -6,6 +6,7 @@
  * throw Errors.documentNotFound(id);
  * // QuireError { code: 'DOCUMENT_NOT_FOUND', message: 'Document 42 does not exist …' }
  */
+import { formatBytes } from './bytes.ts';
 
 export type ErrorCode =
   | 'DOCUMENT_NOT_FOUND'
@@ -15,6 +16,9 @@ export type ErrorCode =
   | 'JOB_NOT_RETRYABLE'
   | 'INVALID_INPUT'
   | 'INVALID_OPTIONS'
+  | 'INVALID_STAGE_DATA'
+  | 'JOB_SOURCE_MISSING'
+  | 'ASSET_NOT_FOUND'
   | 'UNKNOWN_FORMAT'
   | 'FILE_NOT_FOUND'
   | 'FILE_IS_DIRECTORY'
@@ -66,10 +70,6 @@ export function isQuireError(e: unknown): e is QuireError {
   return e instanceof QuireError;
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
 /** Why a write failed, in words, and what the user can do, by errno code. */
 const WRITE_FAILURES: Record<string, [string, string]> = {
   ENOSPC: ['the disk is full', 'free some space or choose another folder'],
@@ -98,6 +98,20 @@ export const Errors = {
     new QuireError('JOB_NOT_RETRYABLE', `Job ${id} is ${status}; only a job that failed or was cancelled can be retried.`, { id, status }),
   invalidInput: (message: string, details?: Record<string, unknown>) => new QuireError('INVALID_INPUT', message, details),
   invalidOptions: (message: string) => new QuireError('INVALID_OPTIONS', message),
+  jobSourceMissing: (jobId: string) =>
+    new QuireError(
+      'JOB_SOURCE_MISSING',
+      `The copy of the document that job ${jobId} was started with is missing from the data folder, so it cannot run. Start the export again.`,
+      { jobId },
+    ),
+  assetNotFound: (sha256: string) =>
+    new QuireError('ASSET_NOT_FOUND', `No document has a stored file with hash ${sha256}. Import the document again with its images, or add them in the Write stage.`, { sha256 }),
+  invalidStageData: (stage: string, problem: string) =>
+    new QuireError(
+      'INVALID_STAGE_DATA',
+      `The ${stage} stage's saved data is invalid: ${problem}. Correct the field in the ${stage} stage and save again.`,
+      { stage },
+    ),
   unknownFormat: (format: string) =>
     new QuireError('UNKNOWN_FORMAT', `Unknown export format "${format}". Use one or more of: pdf, html, md.`, { format }),
   fileNotFound: (path: string) =>
@@ -113,7 +127,7 @@ export const Errors = {
   fileEmpty: (path: string) =>
     new QuireError('FILE_EMPTY', `${path}: is empty; there is nothing to export.`, { path }),
   fileTooLarge: (path: string, bytes: number, limit: number) =>
-    new QuireError('FILE_TOO_LARGE', `${path}: is ${mb(bytes)}; Quire exports documents up to ${mb(limit)}. Split it into smaller documents.`, { path, bytes, limit }),
+    new QuireError('FILE_TOO_LARGE', `${path}: is ${formatBytes(bytes)}; Quire exports documents up to ${formatBytes(limit)}. Split it into smaller documents.`, { path, bytes, limit }),
   unsupportedFileType: (path: string) =>
     new QuireError('UNSUPPORTED_FILE_TYPE', `${path}: unsupported file type. Quire imports Markdown (.md, .markdown, .txt) and HTML (.html, .htm).`, { path }),
   outputNotWritable: (dir: string, reason: string, advice = 'Choose another folder (--out on the command line) or fix its permissions.') =>
@@ -145,7 +159,7 @@ export const Errors = {
   pdfPageTooLarge: (bytes: number, limit: number) =>
     new QuireError(
       'PDF_PAGE_TOO_LARGE',
-      `The document is ${mb(bytes)} with its images inlined; Chromium can print pages up to ${mb(limit)}. Export it as HTML or Markdown, or split it (or use fewer or smaller images) for PDF.`,
+      `The document is ${formatBytes(bytes)} with its images inlined; Chromium can print pages up to ${formatBytes(limit)}. Export it as HTML or Markdown, or split it (or use fewer or smaller images) for PDF.`,
       { bytes, limit },
     ),
   /** A pipeline step ran past its time limit; `cause` says what in the input is likely to blame, with what to do. */

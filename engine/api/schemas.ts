@@ -8,46 +8,20 @@
 import { z } from 'zod';
 import { Errors } from './errors.ts';
 import type { ApiMethod } from './contract.ts';
-import { EXPORT_FORMATS, PAGE_SIZES } from './types.ts';
+import { exportOptionsPatchSchema, settingsSchema, sourceFormatSchema } from './export-spec.ts';
+
+export { settingsSchema };
 
 const id = z.string().min(1).max(200);
-const format = z.enum(EXPORT_FORMATS as [string, ...string[]]);
-const margins = z.strictObject({
-  top: z.number().min(0).max(100),
-  right: z.number().min(0).max(100),
-  bottom: z.number().min(0).max(100),
-  left: z.number().min(0).max(100),
-});
-const pdfOptions = z.strictObject({
-  pageSize: z.enum(PAGE_SIZES as [string, ...string[]]),
-  margins,
-  landscape: z.boolean(),
-  printBackground: z.boolean(),
-  headerFooter: z.boolean(),
-  outline: z.boolean(),
-  tagged: z.boolean(),
-});
-const exportOptionsPatch = z.strictObject({
-  formats: z.array(format).min(1).max(3).optional(),
-  outDir: z.string().min(1).max(4096).nullable().optional(),
-  fileName: z.string().min(1).max(200).optional(),
-  overwrite: z.boolean().optional(),
-  pdf: pdfOptions.partial().extend({ margins: margins.partial().optional() }).optional(),
-});
 /** 10 MB of text: the same limit as a file import. */
 const source = z.string().max(10 * 1024 * 1024);
-const sourceFormat = z.enum(['md', 'html']);
+const sourceFormat = sourceFormatSchema;
+// Which kind's schema applies depends on the document's workflow: the engine checks it with
+// parseStageData, whose message names the stage and the field.
 const stageData = z.record(z.string(), z.unknown());
-
-export const settingsSchema = z.strictObject({
-  outputDir: z.string().min(1).max(4096),
-  defaultFormats: z.array(format).min(1).max(3),
-  pdf: pdfOptions,
-  theme: z.enum(['system', 'light', 'dark']),
-  concurrency: z.number().int().min(1).max(16),
-  openFolderWhenDone: z.boolean(),
-  overwriteOutputs: z.boolean(),
-});
+/** Base64 characters one addDocumentAssets call may carry (the renderer batches well below it). */
+export const MAX_ASSET_CALL_BASE64 = 24 * 1024 * 1024;
+const startExportRequest = z.strictObject({ documentId: id, stageId: id, options: exportOptionsPatchSchema.optional() });
 
 export const CALL_SCHEMAS: Record<ApiMethod, z.ZodTuple> = {
   listWorkflows: z.tuple([]),
@@ -59,13 +33,24 @@ export const CALL_SCHEMAS: Record<ApiMethod, z.ZodTuple> = {
   importDocument: z.tuple([z.strictObject({ fileName: z.string().min(1).max(500), content: source, workflowId: id.optional() })]),
   saveDocument: z.tuple([id, z.strictObject({ title: z.string().max(500).optional(), source: source.optional() })]),
   deleteDocument: z.tuple([id]),
+  // At most 64 files and 24 MB of base64 per call (the browser host's WebSocket takes 32 MB
+  // messages): a folder's images go in several calls.
+  addDocumentAssets: z.tuple([
+    id,
+    z
+      .array(z.strictObject({ path: z.string().min(1).max(1024), data: z.string().max(MAX_ASSET_CALL_BASE64).regex(/^[A-Za-z0-9+/]*={0,2}$/) }))
+      .min(1)
+      .max(64)
+      .refine((files) => files.reduce((n, f) => n + f.data.length, 0) <= MAX_ASSET_CALL_BASE64, 'more than 24 MB of base64 in one call: send the files in several calls'),
+  ]),
   getStageStates: z.tuple([id]),
   saveStageState: z.tuple([
     id,
     id,
     z.strictObject({ status: z.enum(['pending', 'in_progress', 'done']).optional(), data: stageData.optional() }),
   ]),
-  startExport: z.tuple([z.strictObject({ documentId: id, stageId: id, options: exportOptionsPatch.optional() })]),
+  resolveExport: z.tuple([startExportRequest]),
+  startExport: z.tuple([startExportRequest]),
   cancelExport: z.tuple([id]),
   retryExport: z.tuple([id]),
   listJobs: z.tuple([z.strictObject({ documentId: id.optional(), limit: z.number().int().min(1).max(1000).optional() }).optional()]),

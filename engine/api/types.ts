@@ -3,9 +3,25 @@
  * them, the renderer shows them. Pure TypeScript: nothing of node:, the DOM or electron.
  */
 
-export type SourceFormat = 'md' | 'html';
-export type ExportFormat = 'pdf' | 'html' | 'md';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['pdf', 'html', 'md'];
+export {
+  DEFAULT_PDF_OPTIONS,
+  EXPORT_FORMATS,
+  PAGE_SIZES,
+  type AssetRef,
+  type DetailsStageData,
+  type DocumentMeta,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportOptionsPatch,
+  type ExportSpec,
+  type ExportStageData,
+  type PageSize,
+  type PdfOptions,
+  type SourceFormat,
+  type StageKind,
+  type WriteStageData,
+} from './export-spec.ts';
+import type { DetailsStageData, ExportFormat, ExportOptionsPatch, ExportSpec, ExportStageData, SourceFormat, StageKind, WriteStageData } from './export-spec.ts';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'error' | 'cancelled';
 export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['queued', 'running'];
@@ -14,12 +30,7 @@ export function isActiveStatus(status: JobStatus): boolean {
   return status === 'queued' || status === 'running';
 }
 
-/** A file size as users read it, the same in the CLI and the app: "512 B", "34.6 KB", "9.2 MB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
+export { formatBytes } from './bytes.ts';
 
 /** Steps an export job walks through, in order. `prepare` builds the export HTML. */
 export type JobStep = 'queued' | 'prepare' | 'html' | 'md' | 'pdf' | 'done';
@@ -38,55 +49,33 @@ export interface QuireDocument extends DocumentSummary {
   source: string;
   /** Folder relative images and links resolve against (the imported file's folder), if any. */
   baseDir: string | null;
-}
-
-export type PageSize = 'A3' | 'A4' | 'A5' | 'Letter' | 'Legal' | 'Tabloid';
-export const PAGE_SIZES: readonly PageSize[] = ['A3', 'A4', 'A5', 'Letter', 'Legal', 'Tabloid'];
-
-export interface PdfOptions {
-  pageSize: PageSize;
-  /** Margins in millimetres. */
-  margins: { top: number; right: number; bottom: number; left: number };
-  landscape: boolean;
-  printBackground: boolean;
-  /** Header with the title, footer with "page / total". */
-  headerFooter: boolean;
-  /** PDF bookmarks built from the headings. */
-  outline: boolean;
-  /** Tagged (accessible) PDF. */
-  tagged: boolean;
-}
-
-export const DEFAULT_PDF_OPTIONS: PdfOptions = {
-  pageSize: 'A4',
-  margins: { top: 18, right: 16, bottom: 18, left: 16 },
-  landscape: false,
-  printBackground: true,
-  headerFooter: true,
-  outline: true,
-  tagged: true,
-};
-
-export interface DocumentMeta {
-  author?: string;
-  date?: string;
-  subtitle?: string;
-}
-
-/** What an export stage asks for. Stored on the stage definition and copied onto each job. */
-export interface ExportOptions {
-  formats: ExportFormat[];
-  /** Folder the outputs go to; null means the engine's default output folder. */
-  outDir: string | null;
-  /** Base name of the output files without extension; defaults to one made from the title. */
-  fileName?: string;
   /**
-   * Replace a file already at the output path although Quire did not write it for this
-   * document (default false: the new output gets a free name such as "notes (2).pdf").
-   * Never replaces a document's source file.
+   * The local files (images) the source refers to, each stored by content in the data folder
+   * or missing; remote images (https://…) are not listed. An export uses exactly these.
    */
-  overwrite?: boolean;
-  pdf: PdfOptions;
+  assets: DocumentAsset[];
+}
+
+export type DocumentAssetStatus = 'stored' | 'missing' | 'refused';
+
+export interface DocumentAsset {
+  /** The reference as the document writes it, normalised ("images/a.png"). */
+  ref: string;
+  status: DocumentAssetStatus;
+  sha256: string | null;
+  bytes: number | null;
+  /** "image/png" …, null unless stored. */
+  mediaType: string | null;
+  /** Why it is missing or refused, in plain words (not found next to the file; not an image; too large …). */
+  problem: string | null;
+}
+
+/** A file sent with an import or added later (browser host: a dropped folder or a .zip). */
+export interface AssetFile {
+  /** Path relative to the document's folder, "/"-separated ("images/a.png"). */
+  path: string;
+  /** The file's bytes, base64. */
+  data: string;
 }
 
 export interface JobOutput {
@@ -118,7 +107,8 @@ export interface JobSnapshot {
   startedAt: number | null;
   finishedAt: number | null;
   error: JobError | null;
-  options: ExportOptions;
+  /** What the job runs, resolved once when it was created (engine/api/export-spec.ts). */
+  spec: ExportSpec;
   outputs: JobOutput[];
   /**
    * What the user should know about the result although the job went on: an image that was
@@ -129,14 +119,12 @@ export interface JobSnapshot {
   seq: number;
 }
 
-export type StageKind = 'write' | 'details' | 'export';
-
 export interface StageDefinition {
   id: string;
   kind: StageKind;
   title: string;
-  /** Only for export stages. */
-  exportOptions?: ExportOptions;
+  /** Only for export stages: the workflow's defaults, the first layer of resolveExport. */
+  exportOptions?: ExportOptionsPatch;
 }
 
 export interface WorkflowDefinition {
@@ -147,11 +135,23 @@ export interface WorkflowDefinition {
 
 export type StageStatus = 'pending' | 'in_progress' | 'done';
 
-export interface StageState {
+interface StageStateBase {
   documentId: string;
   stageId: string;
   status: StageStatus;
-  data: Record<string, unknown>;
   exportJobId: string | null;
   updatedAt: number;
+  /** Set when the stored data does not fit the stage's schema: which field, and what to do. */
+  problem: string | null;
+}
+
+/** A stage's saved state; `kind` tells which data it holds (checked against STAGE_DATA_SCHEMAS). */
+export type StageState =
+  | (StageStateBase & { kind: 'write'; data: WriteStageData })
+  | (StageStateBase & { kind: 'details'; data: DetailsStageData })
+  | (StageStateBase & { kind: 'export'; data: ExportStageData });
+
+/** Narrows a stage state to one kind (undefined when absent or of another kind). */
+export function stageStateOf<K extends StageKind>(state: StageState | undefined, kind: K): Extract<StageState, { kind: K }> | undefined {
+  return state?.kind === kind ? (state as Extract<StageState, { kind: K }>) : undefined;
 }

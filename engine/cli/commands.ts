@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONCURRENCY_LIMITS } from '../api/export-spec.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -33,7 +34,7 @@ export type CommandName = 'export' | 'jobs' | 'resume' | 'cancel' | 'watch' | 's
 
 /** Options most commands share: listed once under "Options for every command". */
 const DATA_DIR = { type: 'string', value: 'DIR', help: 'Data folder (default: QUIRE_DATA_DIR or the app\'s per-user folder)' } as const satisfies OptionSpec;
-const CONCURRENCY = { type: 'string', value: 'N', help: 'Jobs run at once, 1 to 32 (default: one less than the CPUs, 1 to 4)' } as const satisfies OptionSpec;
+const CONCURRENCY = { type: 'string', value: 'N', help: `Jobs run at once, ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max} (default: one less than the CPUs, 1 to 4)` } as const satisfies OptionSpec;
 const JSON_OUT = { type: 'boolean', help: 'Machine-readable output: one JSON object per line' } as const satisfies OptionSpec;
 const COMMON = new Set(['data-dir', 'concurrency', 'json']);
 
@@ -156,7 +157,7 @@ ${commands.join('\n')}
 
 Options for every command:
   --data-dir DIR     ${DATA_DIR.help}
-  --concurrency N    Jobs run at once, 1 to 32 (export, resume, serve)
+  --concurrency N    Jobs run at once, ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max} (export, resume, serve)
   --json             Machine-readable output (all but serve)
   -h, --help         Show help: "quire --help", or "quire <command> --help" for one command
   -v, --version      Print Quire's version (on its own: "quire --version")

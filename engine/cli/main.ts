@@ -16,10 +16,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Errors, QuireError, isQuireError } from '../api/errors.ts';
-import { EXPORT_FORMATS, formatBytes, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
+import { checkCallOption } from '../api/export-spec.ts';
+import { formatBytes, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { assertWritableDir } from '../jobs/output-dir.ts';
-import { DEFAULT_LEASE_MS, runnerIsGone } from '../jobs/scheduler.ts';
+import { DEFAULT_LEASE_MS } from '../jobs/scheduler.ts';
 import { readDocumentFile, type ImportedFile } from '../store/import-file.ts';
 import { exportStageOf } from '../store/workflows.ts';
 import { UsageError, closest, parseCommandArgs, type ParsedArgs } from './args.ts';
@@ -49,7 +50,7 @@ function fail(io: Io, e: unknown, command: CommandName | undefined): number {
   if (isQuireError(e)) {
     io.err.write(`quire: ${e.message}\n`);
     // A bad option value (--format docx, --concurrency 0, --port x) is a usage error; a bad file or folder is not.
-    if (e.code !== 'INVALID_INPUT' && e.code !== 'UNKNOWN_FORMAT') return EXIT_FAILED;
+    if (e.code !== 'INVALID_INPUT' && e.code !== 'INVALID_OPTIONS') return EXIT_FAILED;
     io.err.write(helpHint);
     return EXIT_USAGE;
   }
@@ -59,12 +60,11 @@ function fail(io: Io, e: unknown, command: CommandName | undefined): number {
   return EXIT_FAILED;
 }
 
-export function parseFormats(list: string | undefined): ExportFormat[] {
-  if (list === undefined) return [...EXPORT_FORMATS];
+/** --format "pdf,md" as the call's formats, checked by the one model (engine/api/export-spec.ts). */
+export function parseFormats(list: string | undefined): ExportFormat[] | undefined {
+  if (list === undefined) return undefined;
   const parts = list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (parts.length === 0) throw Errors.invalidInput('--format needs at least one of: pdf, html, md.');
-  for (const p of parts) if (!EXPORT_FORMATS.includes(p as ExportFormat)) throw Errors.unknownFormat(p);
-  return EXPORT_FORMATS.filter((f) => parts.includes(f));
+  return checkCallOption('formats', parts as ExportFormat[], '--format');
 }
 
 /** Runs until the given jobs end, drawing progress on a TTY. Ctrl-C leaves them queued for `quire resume`. */
@@ -135,7 +135,7 @@ async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promi
       const { jobId } = await engine.startExport({
         documentId: doc.id,
         stageId: stage.id,
-        options: { formats, outDir, fileName: f.baseName, ...(values.overwrite ? { overwrite: true } : {}) },
+        options: { ...(formats ? { formats } : {}), outDir, fileName: f.baseName, ...(values.overwrite ? { overwrite: true } : {}) },
       });
       names.set(jobId, path.basename(f.path));
       if (!jobIds.includes(jobId)) jobIds.push(jobId); // the same file named twice is one job
@@ -220,12 +220,12 @@ async function cmdWatch({ values, positionals: [id] }: Args<'watch'>, io: Io): P
   // A watcher runs no jobs: if the process running this one has died, say what finishes it.
   let told = false;
   const orphanCheck = setInterval(() => {
-    void engine.jobs
-      .getRow(id)
-      .then((row) => {
-        if (told || row.status !== 'running' || !runnerIsGone(row, os.hostname(), options.leaseMs ?? DEFAULT_LEASE_MS)) return;
+    void engine
+      .runnerOf(id, options.leaseMs ?? DEFAULT_LEASE_MS)
+      .then((runner) => {
+        if (told || !runner?.gone) return;
         told = true;
-        const who = row.owner_pid ? ` (pid ${row.owner_pid}${row.owner_host && row.owner_host !== os.hostname() ? ` on ${row.owner_host}` : ''})` : '';
+        const who = runner.pid ? ` (pid ${runner.pid}${runner.host && runner.host !== os.hostname() ? ` on ${runner.host}` : ''})` : '';
         io.err.write(`quire: the process running this job${who} has stopped. Run "quire resume" (or start Quire) to finish it; still watching.\n`);
       })
       .catch(() => undefined);

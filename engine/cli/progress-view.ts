@@ -15,6 +15,8 @@ export function jobJson(job: JobSnapshot) {
     outputs: job.outputs.map((o) => ({ format: o.format, path: o.path, bytes: o.bytes, ...(o.pages ? { pages: o.pages } : {}) })),
     ...(job.error ? { error: job.error } : {}),
     ...(job.warnings.length ? { warnings: job.warnings } : {}),
+    // What the job ran: formats, pdf layout, title, metadata, the document revision and the source's hash.
+    spec: job.spec,
   };
 }
 

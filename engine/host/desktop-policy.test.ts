@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSnapshot, JobStatus } from '../api/types.ts';
-import { DEFAULT_PDF_OPTIONS } from '../api/types.ts';
+import { resolveExport } from '../api/export-spec.ts';
 import {
   CLEARED_BAR,
   ERROR_HOLD_MS,
@@ -31,7 +31,10 @@ function snap(id: string, status: JobStatus, progress = 0, extra: Partial<JobSna
     startedAt: null,
     finishedAt: null,
     error: status === 'error' ? { code: 'PDF_FAILED', message: 'The PDF could not be rendered.' } : null,
-    options: { formats: ['pdf', 'md'], outDir: '/out', fileName: 'Report', pdf: DEFAULT_PDF_OPTIONS },
+    spec: resolveExport(
+      { documentId: 'd1', stageId: 'export', title: 'Report', revision: 1, format: 'md', source: { sha256: null, bytes: 0 } },
+      { call: { formats: ['pdf', 'md'], outDir: '/out' }, defaultOutDir: '/out' },
+    ),
     outputs:
       status === 'completed'
         ? [

@@ -53,7 +53,7 @@ function baseName(file: string): string {
 
 /** The notice for a job that just ended, or null (cancelled, or nothing to say). */
 export function noticeFor(job: JobSnapshot, options: { openFolderWhenDone: boolean }): JobNotice | null {
-  const name = job.options.fileName ?? 'document';
+  const name = job.spec.title || job.spec.fileBase;
   if (job.status === 'completed') {
     const main = mainOutput(job);
     const formats = job.outputs.map((o) => o.format.toUpperCase()).join(', ');

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
 import { createEngine } from '../engine.ts';
+import { openDatabase } from '../store/db.ts';
+import { JobStore } from '../store/job-store.ts';
 import { removeLeftovers } from './leftovers.ts';
 
 const dirs: string[] = [];
@@ -48,13 +50,17 @@ describe('removeLeftovers', () => {
       const keepForeign = folderWith(path.join(tmp, 'playwright_chromiumdev_profile-AbC123'), 7); // not provably ours
       const keepOddName = folderWith(path.join(tmp, `quire-chromium-${dead}`), 7);
 
-      const removed = await removeLeftovers({ jobs: engine.jobs, workDir: work, tempDir: tmp });
+      // The engine keeps its stores to itself; this test reads the same database file.
+      const store = await openDatabase(engine.dbPath);
+      const jobs = new JobStore(store.db);
+      const removed = await removeLeftovers({ jobs, workDir: work, tempDir: tmp });
       expect(removed).toEqual({ folders: 3, bytes: 1_000 + 10 + 5_000 });
       for (const gone of [goneCancelled, goneUnknown, goneChromium]) expect(fs.existsSync(gone), gone).toBe(false);
       for (const kept of [keepQueued, keepMine, keepAlive, keepForeign, keepOddName]) expect(fs.existsSync(kept), kept).toBe(true);
 
       // Nothing more to do the second time; a missing folder is not an error.
-      expect(await removeLeftovers({ jobs: engine.jobs, workDir: path.join(root, 'none'), tempDir: tmp })).toEqual({ folders: 0, bytes: 0 });
+      expect(await removeLeftovers({ jobs, workDir: path.join(root, 'none'), tempDir: tmp })).toEqual({ folders: 0, bytes: 0 });
+      await store.close();
     } finally {
       await engine.close();
     }

@@ -13,8 +13,7 @@ import { createQuireApi } from '../host/create-api.ts';
 import { JsonSettingsStore, defaultSettings } from '../host/settings.ts';
 import { immediate, openDatabase } from '../store/db.ts';
 import { DocumentStore } from '../store/document-store.ts';
-import { JobStore } from '../store/job-store.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../store/workflows.ts';
+import { insertTestJob } from '../store/test-jobs.ts';
 import { outputKeyOf } from './output-keys.ts';
 import { chooseOutputBase, publishOutput, readIntactOutput, reserveOutputs } from './output-claims.ts';
 
@@ -162,7 +161,7 @@ describe('Open in the desktop app', () => {
     const { engine, dir } = await engineFor();
     const opened: string[] = [];
     const api = createQuireApi(engine, {
-      info: { kind: 'test', canOpenPath: true, canShowInFolder: true, downloadBase: null, platform: process.platform, version: '0' },
+      info: { kind: 'test', canOpenPath: true, canShowInFolder: true, downloadBase: null, assetBase: null, platform: process.platform, version: '0' },
       settings: new JsonSettingsStore(path.join(dir, 'settings.json'), defaultSettings(dir)),
       openOutput: async (file) => void opened.push(file),
     });
@@ -178,14 +177,14 @@ describe('Open in the desktop app', () => {
 });
 
 describe('the overwriteOutputs setting', () => {
-  it('reaches jobs through the engine\'s export defaults; default off', async () => {
+  it('reaches jobs through the engine\'s settings layer; default off', async () => {
     expect(defaultSettings('/x').overwriteOutputs).toBe(false);
-    const { engine, out } = await engineFor({ exportDefaults: () => ({ overwrite: true }) });
+    const { engine, out } = await engineFor({ settings: () => ({ ...defaultSettings('/x'), overwriteOutputs: true }) });
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, 'Setting.md'), 'old');
     const doc = await engine.createDocument({ title: 'Setting', source: '# Setting', format: 'md' });
     const job = await exportDoc(engine, doc.id, { formats: ['md'] });
-    expect(job.options.overwrite).toBe(true);
+    expect(job.spec.overwrite).toBe(true);
     expect(path.basename(job.outputs[0]!.path)).toBe('Setting.md');
   });
 });
@@ -218,16 +217,7 @@ describe('a crash between publishing an output and recording it', () => {
       const claim = { documentId: doc.id, outDir: out, formats: ['html'] as const, overwrite: false };
       const jobId = await immediate(store.db, async (trx) => {
         const base = await chooseOutputBase(trx, { ...claim, jobId: null, base: 'Crash' });
-        const row = await JobStore.insert(trx, {
-          documentId: doc.id,
-          stageId: 'export',
-          options: { ...DEFAULT_EXPORT_OPTIONS, formats: ['html'], outDir: out, fileName: 'Crash' },
-          outputBase: base,
-          docRevision: 1,
-          dedupeKey: 'k',
-          createdBy: 't',
-          maxAttempts: 5,
-        });
+        const row = await insertTestJob(trx, { document: doc, outputBase: base, dedupeKey: 'k', options: { formats: ['html'], outDir: out, fileName: 'Crash' } });
         await reserveOutputs(trx, { ...claim, jobId: row.id, base });
         return row.id;
       });

@@ -28,7 +28,7 @@ import { immediate } from '../store/db.ts';
 import type { Database } from '../store/schema.ts';
 import { fsyncDir, sha256Of, tempPathFor, toBuffer, writeSyncedTemp, type WrittenFile } from './atomic-files.ts';
 import { outputKeyOf } from './output-keys.ts';
-import { MAX_NAME_NUMBER, nthName } from './output-names.ts';
+import { MAX_NAME_NUMBER, nthName } from '../api/output-names.ts';
 
 type Db = Kysely<Database>;
 

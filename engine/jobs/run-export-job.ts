@@ -9,12 +9,14 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { Errors, isQuireError, toJobError } from '../api/errors.ts';
-import type { DocumentMeta, ExportFormat, JobOutput } from '../api/types.ts';
+import { parseStoredSpec, type ExportSpec } from '../api/export-spec.ts';
+import type { ExportFormat, JobOutput } from '../api/types.ts';
 import type { PdfRenderer } from '../pdf/pdf-renderer.ts';
-import type { ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
-import type { DocumentStore } from '../store/document-store.ts';
+import type { ExportAssets, ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
+import type { AssetStore } from '../store/asset-store.ts';
 import type { Database } from '../store/schema.ts';
 import { toSnapshot, type Checkpoint, type JobRow, type JobStore } from '../store/job-store.ts';
+import { readSnapshot } from '../store/source-snapshots.ts';
 import { removeJobTempFiles, verifyFile, writeFileAtomic } from './atomic-files.ts';
 import { publishOutput } from './output-claims.ts';
 import { progressOf, stepsFor, type RunStep } from './progress.ts';
@@ -27,13 +29,14 @@ export interface PipelineRunner {
 
 export interface RunContext {
   jobs: JobStore;
-  docs: DocumentStore;
   /** The store's database: outputs are claimed and recorded in output_files (output-claims.ts). */
   db: Kysely<Database>;
   pipeline: PipelineRunner;
   pdf: () => PdfRenderer;
   /** Folder for intermediate artifacts: <workDir>/<jobId>/. */
   workDir: string;
+  /** The documents' stored images: the job embeds the ones its spec lists, by hash. */
+  assets: AssetStore;
   /** Every row a write returns goes here (events). */
   publish: (row: JobRow) => void;
   /** Test hook: pause this long at the start of each step, so a crash test can land in it. */
@@ -68,11 +71,6 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function metaFrom(data: Record<string, unknown> | undefined): DocumentMeta {
-  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-  return { author: str(data?.author), date: str(data?.date), subtitle: str(data?.subtitle) };
-}
-
 /**
  * Says so when outputs did not get their plain names (notes.pdf …), and which files made
  * them move: the user looks for notes.pdf and should learn why it is notes (2).pdf.
@@ -90,24 +88,45 @@ export function renamedOutputsWarning(outDir: string, plainBase: string, outputs
 }
 
 /**
+ * The images the job may embed: exactly the spec's, from the asset store (the worker checks
+ * each file's hash). Refs missing or refused at import keep their reason as the warning.
+ */
+function exportAssets(ctx: RunContext, spec: ExportSpec): ExportAssets {
+  const files: ExportAssets['files'] = {};
+  for (const a of spec.assets) files[a.ref] = { path: ctx.assets.pathOf(a.sha256), sha256: a.sha256 };
+  const problems: ExportAssets['problems'] = {};
+  for (const a of spec.unavailableAssets) problems[a.ref] = a.warning;
+  return { files, problems };
+}
+
+/**
  * Runs the job to a final state (completed, error or cancelled), unless its claim is lost,
  * in which case it stops without writing: the new owner finishes it.
  */
 export async function runExportJob(ctx: RunContext, claimed: JobRow, token: string, signal: AbortSignal): Promise<void> {
   const { jobs } = ctx;
   const job = toSnapshot(claimed);
-  const outDir = job.options.outDir!;
+  // The spec resolved when the job was created is all the runner reads: a resume, a retry and
+  // the UI see the same thing. A damaged one ends the job with an error naming it.
+  let spec;
+  try {
+    spec = parseStoredSpec(job.id, claimed.spec);
+  } catch (e) {
+    ctx.publish(await jobs.finish(job.id, token, { status: 'error', outputs: [], error: toJobError(e), message: (e as Error).message }).catch(() => claimed));
+    return;
+  }
+  const outDir = spec.outDir;
   const finalPaths = outputPathsFor(outDir, claimed.output_base);
   const jobWork = path.join(ctx.workDir, job.id);
   const preparedPath = path.join(jobWork, 'export.html');
-  const steps = stepsFor(job.options.formats);
+  const steps = stepsFor(spec.formats);
   const done = new Set<RunStep>();
   const checkpoints = new Map<string, Checkpoint>();
 
   const write = async (patch: Parameters<JobStore['update']>[2]) => ctx.publish(await jobs.update(job.id, token, patch));
 
   const outputsSoFar = (): JobOutput[] =>
-    job.options.formats
+    spec.formats
       .filter((f) => done.has(f))
       .map((f) => {
         const cp = checkpoints.get(f)!;
@@ -131,9 +150,6 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
       message: resumed ? `Resuming after ${[...done].join(', ')}` : 'Loading document',
     });
 
-    const doc = await ctx.docs.get(job.documentId);
-    const states = await ctx.docs.getStageStates(doc.id);
-    const details = states.find((s) => s.stageId === 'details');
     let exportHtml: string | undefined;
     const html = async () => (exportHtml ??= await fsp.readFile(preparedPath, 'utf8'));
 
@@ -160,9 +176,9 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
       publishOutput(ctx.db, {
         documentId: job.documentId,
         jobId: job.id,
-        overwrite: !!job.options.overwrite,
+        overwrite: spec.overwrite,
         outDir,
-        bases: { reserved: claimed.output_base, plain: job.options.fileName ?? claimed.output_base },
+        bases: { reserved: claimed.output_base, plain: spec.fileBase },
         format,
         data,
       });
@@ -182,9 +198,10 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
 
       switch (step) {
         case 'prepare': {
-          const title = typeof details?.data.title === 'string' && details.data.title.trim() ? details.data.title.trim() : doc.title;
+          // The source the job was started with, not the document as it is now.
+          const source = await readSnapshot(ctx.db, job.id, spec.source.sha256);
           const result = await ctx.pipeline.exportHtml(
-            { title, source: doc.source, format: doc.format, baseDir: doc.baseDir, meta: metaFrom(details?.data) },
+            { title: spec.title, source, format: spec.source.format, baseDir: null, meta: spec.metadata, assets: exportAssets(ctx, spec) },
             signal,
           );
           exportHtml = result.html;
@@ -209,8 +226,8 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           await write({ progress: progressOf(steps, done, 'pdf', 0.1) });
           const rendered = await ctx.pdf().render({
             html: source,
-            title: doc.title,
-            options: job.options.pdf,
+            title: spec.title,
+            options: spec.pdf,
             signal,
             onProgress: () => void write({ message: 'Printing pages', progress: progressOf(steps, done, 'pdf', 0.4) }).catch(() => undefined),
           });
@@ -223,7 +240,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
     }
 
     const outputs = outputsSoFar();
-    await warn(renamedOutputsWarning(outDir, job.options.fileName ?? claimed.output_base, outputs));
+    await warn(renamedOutputsWarning(outDir, spec.fileBase, outputs));
     const summary = outputs.map((o) => path.basename(o.path)).join(', ');
     // The intermediate HTML goes before the final write: every output is already checkpointed.
     await fsp.rm(jobWork, { recursive: true, force: true });

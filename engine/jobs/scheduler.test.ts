@@ -6,7 +6,7 @@ import { rmrf, tempDir } from '../../tests/helpers.ts';
 import { immediate, openDatabase, type QuireDb } from '../store/db.ts';
 import { DocumentStore } from '../store/document-store.ts';
 import { JobStore } from '../store/job-store.ts';
-import { DEFAULT_EXPORT_OPTIONS } from '../store/workflows.ts';
+import { insertTestJob } from '../store/test-jobs.ts';
 import { DEFAULT_LEASE_MS, Scheduler, runnerIsGone } from './scheduler.ts';
 
 let dir: string;
@@ -25,7 +25,7 @@ afterEach(async () => {
 async function claimedElsewhere(ageMs: number): Promise<string> {
   const doc = await new DocumentStore(store.db).create({ title: 'Doc', source: '# Doc', format: 'md' });
   const row = await immediate(store.db, (trx) =>
-    JobStore.insert(trx, { documentId: doc.id, stageId: 'export', options: DEFAULT_EXPORT_OPTIONS, outputBase: 'o', docRevision: 1, dedupeKey: 'k', createdBy: 't', maxAttempts: 5 }),
+    insertTestJob(trx, { document: doc, outputBase: 'o', dedupeKey: 'k' }),
   );
   const jobs = new JobStore(store.db);
   await jobs.claimNext({ id: 'far', host: 'another-host', pid: 4242 });

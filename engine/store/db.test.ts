@@ -57,6 +57,50 @@ describe('openDatabase', () => {
     await upgraded.close();
   });
 
+  it('migrates 0005 to 0006: job options become a spec; a queued job gets a snapshot of its document as it is', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const file = path.join(dir, 'q.db');
+    const old = await openDatabase(file, { migrateTo: '0005_source_paths_and_output_files' });
+    const now = Date.now();
+    old.sqlite
+      .prepare(`insert into documents (id, title, source, format, base_dir, workflow_id, revision, created_at, updated_at) values ('d1', 'Title', '# Now', 'md', null, 'report', 3, ?, ?)`)
+      .run(now, now);
+    const options = { formats: ['html', 'pdf'], outDir: '/out', fileName: 'Named', overwrite: true, pdf: { pageSize: 'A5', margins: { top: 1, right: 2, bottom: 3, left: 4 }, landscape: false, printBackground: true, headerFooter: true, outline: true, tagged: true } };
+    const insertJob = old.sqlite.prepare(
+      `insert into jobs (id, document_id, stage_id, status, progress, step, message, attempt, max_attempts, created_by, created_at, updated_at, options, outputs, output_base, doc_revision, dedupe_key, seq, cancel_requested, change_no, warnings)
+       values (?, 'd1', 'export', ?, 0, 'queued', '', 0, 5, 'me', ?, ?, ?, '[]', 'Named', ?, ?, 1, 0, ?, '[]')`,
+    );
+    insertJob.run('queued1', 'queued', now, now, JSON.stringify(options), 3, 'k1', 1);
+    insertJob.run('done1', 'completed', now, now, JSON.stringify(options), 1, 'k2', 2);
+    await old.close();
+
+    const upgraded = await openDatabase(file);
+    const jobs = new JobStore(upgraded.db);
+    const queued = await jobs.get('queued1');
+    const sha = (await upgraded.db.selectFrom('source_snapshots').selectAll().execute()).map((r) => r.sha256);
+    expect(sha).toHaveLength(1);
+    expect(queued.spec).toEqual({
+      version: 1,
+      documentId: 'd1',
+      stageId: 'export',
+      formats: ['html', 'pdf'],
+      outDir: '/out',
+      fileBase: 'Named',
+      overwrite: true,
+      pdf: options.pdf,
+      title: 'Title',
+      metadata: {},
+      source: { revision: 3, format: 'md', sha256: sha[0], bytes: 5 },
+      assets: [],
+      unavailableAssets: [],
+    });
+    // An ended job is never run again: no snapshot is made up for it.
+    expect((await jobs.get('done1')).spec.source).toEqual({ revision: 1, format: 'md', sha256: null, bytes: 5 });
+    expect(await upgraded.db.selectFrom('document_assets').selectAll().execute()).toEqual([]);
+    await upgraded.close();
+  });
+
   it('migrates 0004 to 0005: documents get source_path, outputs already written become known output files', async () => {
     const dir = tempDir();
     dirs.push(dir);
@@ -107,7 +151,7 @@ describe('openDatabase', () => {
     expect(() =>
       store.sqlite
         .prepare(
-          `insert into jobs (id, document_id, stage_id, status, max_attempts, created_by, created_at, updated_at, options, output_base, doc_revision, dedupe_key)
+          `insert into jobs (id, document_id, stage_id, status, max_attempts, created_by, created_at, updated_at, spec, output_base, doc_revision, dedupe_key)
            values ('j', 'nope', 'export', 'queued', 5, 'me', ?, ?, '{}', 'x', 1, 'k')`,
         )
         .run(now, now),

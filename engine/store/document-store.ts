@@ -9,9 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { Errors } from '../api/errors.ts';
-import type { QuireDocument, DocumentSummary, SourceFormat, StageState, StageStatus } from '../api/types.ts';
+import { Errors, isQuireError } from '../api/errors.ts';
+import { parseStageData } from '../api/export-spec.ts';
+import type { QuireDocument, DocumentSummary, SourceFormat, StageDefinition, StageState, StageStatus } from '../api/types.ts';
 import { immediate } from './db.ts';
+import { listDocumentAssets, reconcileDocumentAssets, type AssetScan } from './document-assets.ts';
 import type { Database, DocumentsTable, StageStatesTable } from './schema.ts';
 import { DEFAULT_WORKFLOW_ID, getStage, getWorkflow } from './workflows.ts';
 
@@ -21,22 +23,27 @@ export interface CreateDocumentInput {
   format: SourceFormat;
   baseDir?: string | null;
   workflowId?: string;
+  /** The source's local refs and what was read of them (document-assets.ts); none when omitted. */
+  assets?: AssetScan;
 }
 
 export interface UpdateDocumentInput {
   title?: string;
   source?: string;
   format?: SourceFormat;
+  /** The new source's refs (document-assets.ts): the asset rows are re-derived with the source. */
+  assets?: AssetScan;
 }
 
 export interface SaveStageStateInput {
   status?: StageStatus;
-  data?: Record<string, unknown>;
+  /** Checked against the stage kind's schema before it is written (parseStageData). */
+  data?: unknown;
   /** Only changed when given (undefined keeps the current one). */
   exportJobId?: string | null;
 }
 
-export function toDocument(row: Selectable<DocumentsTable>): QuireDocument {
+export function toDocument(row: Selectable<DocumentsTable>, assets: QuireDocument['assets']): QuireDocument {
   return {
     id: row.id,
     title: row.title,
@@ -47,18 +54,33 @@ export function toDocument(row: Selectable<DocumentsTable>): QuireDocument {
     updatedAt: row.updated_at,
     source: row.source,
     baseDir: row.base_dir,
+    assets,
   };
 }
 
-export function toStageState(row: Selectable<StageStatesTable>): StageState {
+/**
+ * A stored stage state, its data checked against the stage kind's schema. Data that no longer
+ * fits (written by another version, or by hand) is not dropped from storage: the state comes
+ * with `problem` saying which field, and empty data, until the user saves the stage again.
+ */
+export function toStageState(row: Selectable<StageStatesTable> | null, stage: StageDefinition, documentId: string, createdAt: number): StageState {
+  let data: unknown = {};
+  let problem: string | null = null;
+  try {
+    data = parseStageData(stage.kind, stage.title, row ? JSON.parse(row.data) : {});
+  } catch (e) {
+    problem = isQuireError(e) ? e.message : `The ${stage.title} stage's saved data is not readable (${(e as Error).message}). Save the stage again.`;
+  }
   return {
-    documentId: row.document_id,
-    stageId: row.stage_id,
-    status: row.status,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    exportJobId: row.export_job_id,
-    updatedAt: row.updated_at,
-  };
+    kind: stage.kind,
+    documentId,
+    stageId: stage.id,
+    status: row?.status ?? 'pending',
+    data,
+    problem,
+    exportJobId: row?.export_job_id ?? null,
+    updatedAt: row?.updated_at ?? createdAt,
+  } as StageState;
 }
 
 /** A new document's row (validated workflow, trimmed title); `sourcePath` for one imported from a file. */
@@ -89,8 +111,11 @@ export class DocumentStore {
 
   async create(input: CreateDocumentInput): Promise<QuireDocument> {
     const row = newDocumentRow(input, null);
-    await this.#db.insertInto('documents').values(row).execute();
-    return toDocument(row);
+    return immediate(this.#db, async (trx) => {
+      await trx.insertInto('documents').values(row).execute();
+      await reconcileDocumentAssets(trx, row.id, input.assets ?? { refs: [] });
+      return toDocument(row, await listDocumentAssets(trx, row.id));
+    });
   }
 
   /**
@@ -107,7 +132,8 @@ export class DocumentStore {
       if (!existing) {
         const row = { ...fresh, created_at: now, updated_at: now };
         await trx.insertInto('documents').values(row).execute();
-        return { doc: toDocument(row), created: true };
+        await reconcileDocumentAssets(trx, row.id, input.assets ?? { refs: [] });
+        return { doc: toDocument(row, await listDocumentAssets(trx, row.id)), created: true };
       }
       const changed = existing.title !== title || existing.source !== input.source || existing.format !== input.format;
       const baseDir = input.baseDir ?? existing.base_dir;
@@ -118,15 +144,16 @@ export class DocumentStore {
           .where('id', '=', existing.id)
           .execute();
       }
+      await reconcileDocumentAssets(trx, existing.id, input.assets ?? { refs: [] });
       const row = await trx.selectFrom('documents').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
-      return { doc: toDocument(row), created: false };
+      return { doc: toDocument(row, await listDocumentAssets(trx, existing.id)), created: false };
     });
   }
 
   async get(id: string): Promise<QuireDocument> {
     const row = await this.#db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw Errors.documentNotFound(id);
-    return toDocument(row);
+    return toDocument(row, await listDocumentAssets(this.#db, id));
   }
 
   async list(): Promise<DocumentSummary[]> {
@@ -153,17 +180,20 @@ export class DocumentStore {
       (patch.source !== undefined && patch.source !== current.source) ||
       (patch.format !== undefined && patch.format !== current.format);
     if (!changed) return current;
-    await this.#db
-      .updateTable('documents')
-      .set({
-        title: patch.title?.trim() || current.title,
-        source: patch.source ?? current.source,
-        format: patch.format ?? current.format,
-        revision: current.revision + 1,
-        updated_at: Date.now(),
-      })
-      .where('id', '=', id)
-      .execute();
+    await immediate(this.#db, async (trx) => {
+      await trx
+        .updateTable('documents')
+        .set({
+          title: patch.title?.trim() || current.title,
+          source: patch.source ?? current.source,
+          format: patch.format ?? current.format,
+          revision: current.revision + 1,
+          updated_at: Date.now(),
+        })
+        .where('id', '=', id)
+        .execute();
+      if (patch.assets) await reconcileDocumentAssets(trx, id, patch.assets);
+    });
     return this.get(id);
   }
 
@@ -177,31 +207,23 @@ export class DocumentStore {
     const doc = await this.get(documentId);
     const workflow = getWorkflow(doc.workflowId)!;
     const rows = await this.#db.selectFrom('stage_states').selectAll().where('document_id', '=', documentId).execute();
-    const byStage = new Map(rows.map((r) => [r.stage_id, toStageState(r)]));
-    return workflow.stages.map(
-      (stage) =>
-        byStage.get(stage.id) ?? {
-          documentId,
-          stageId: stage.id,
-          status: 'pending' as const,
-          data: {},
-          exportJobId: null,
-          updatedAt: doc.createdAt,
-        },
-    );
+    const byStage = new Map(rows.map((r) => [r.stage_id, r]));
+    return workflow.stages.map((stage) => toStageState(byStage.get(stage.id) ?? null, stage, documentId, doc.createdAt));
   }
 
   async saveStageState(documentId: string, stageId: string, input: SaveStageStateInput): Promise<StageState> {
     const doc = await this.get(documentId);
-    if (!getStage(doc.workflowId, stageId)) throw Errors.stageNotFound(documentId, stageId);
-    await saveStageStateRow(this.#db, documentId, stageId, input);
+    const stage = getStage(doc.workflowId, stageId);
+    if (!stage) throw Errors.stageNotFound(documentId, stageId);
+    const data = input.data === undefined ? undefined : parseStageData(stage.kind, stage.title, input.data);
+    await saveStageStateRow(this.#db, documentId, stageId, { ...input, data });
     const row = await this.#db
       .selectFrom('stage_states')
       .selectAll()
       .where('document_id', '=', documentId)
       .where('stage_id', '=', stageId)
       .executeTakeFirstOrThrow();
-    return toStageState(row);
+    return toStageState(row, stage, documentId, doc.createdAt);
   }
 }
 

@@ -6,7 +6,7 @@ import { ROOT, rmrf, tempDir } from '../../tests/helpers.ts';
 import { openDatabase, immediate, type QuireDb } from './db.ts';
 import { DocumentStore, saveStageStateRow } from './document-store.ts';
 import { JobStore, type Owner } from './job-store.ts';
-import { DEFAULT_EXPORT_OPTIONS } from './workflows.ts';
+import { insertTestJob } from './test-jobs.ts';
 
 let dir: string;
 let a: QuireDb;
@@ -31,16 +31,7 @@ async function queueJobs(n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const row = await immediate(a.db, (trx) =>
-      JobStore.insert(trx, {
-        documentId: doc.id,
-        stageId: 'export',
-        options: DEFAULT_EXPORT_OPTIONS,
-        outputBase: `out-${i}`,
-        docRevision: 1,
-        dedupeKey: `k${i}`,
-        createdBy: 'tester',
-        maxAttempts: 2,
-      }),
+      insertTestJob(trx, { document: doc, outputBase: `out-${i}`, dedupeKey: `k${i}`, maxAttempts: 2 }),
     );
     ids.push(row.id);
   }
@@ -143,16 +134,7 @@ describe('JobStore', () => {
     const doc = await new DocumentStore(a.db).create({ title: 'Doc', source: 'x', format: 'md' });
     const insert = () =>
       immediate(a.db, (trx) =>
-        JobStore.insert(trx, {
-          documentId: doc.id,
-          stageId: 'export',
-          options: DEFAULT_EXPORT_OPTIONS,
-          outputBase: 'o',
-          docRevision: 1,
-          dedupeKey: 'same',
-          createdBy: 't',
-          maxAttempts: 3,
-        }),
+        insertTestJob(trx, { document: doc, outputBase: 'o', dedupeKey: 'same', maxAttempts: 3 }),
       );
     await insert();
     await expect(insert()).rejects.toThrow(/UNIQUE/);
@@ -168,13 +150,24 @@ describe('DocumentStore', () => {
     expect((await docs.update(doc.id, { source: '# R2' })).revision).toBe(2);
 
     await saveStageStateRow(a.db, doc.id, 'export', { exportJobId: 'job-1' });
-    await docs.saveStageState(doc.id, 'export', { data: { formats: ['pdf'] }, status: 'done' });
+    await docs.saveStageState(doc.id, 'export', { data: { exportOptions: { formats: ['pdf'] } }, status: 'done' });
     const states = await docs.getStageStates(doc.id);
     expect(states.map((s) => s.stageId)).toEqual(['write', 'details', 'export']);
-    expect(states[2]).toMatchObject({ exportJobId: 'job-1', status: 'done', data: { formats: ['pdf'] } });
+    expect(states[2]).toMatchObject({ kind: 'export', exportJobId: 'job-1', status: 'done', data: { exportOptions: { formats: ['pdf'] } }, problem: null });
     expect(states[0]).toMatchObject({ status: 'pending', exportJobId: null });
 
     await expect(docs.saveStageState(doc.id, 'nope', {})).rejects.toMatchObject({ code: 'STAGE_NOT_FOUND' });
+    // Data that does not fit the stage's kind is refused, naming the stage and the field; nothing is written.
+    await expect(docs.saveStageState(doc.id, 'export', { data: { formats: ['pdf'] } })).rejects.toMatchObject({
+      code: 'INVALID_STAGE_DATA',
+      message: expect.stringMatching(/The Export stage's saved data is invalid: .*formats/),
+    });
+    await expect(docs.saveStageState(doc.id, 'details', { data: { author: 7 } })).rejects.toMatchObject({ message: expect.stringMatching(/Details stage.*author/) });
+    // Data stored by another version that no longer fits: the state says so, the row is kept.
+    await a.db.updateTable('stage_states').set({ data: '{"exportOptions":{"pdf":{"pageSize":"B9"}}}' }).where('stage_id', '=', 'export').execute();
+    const damaged = (await docs.getStageStates(doc.id))[2]!;
+    expect(damaged).toMatchObject({ kind: 'export', data: {}, problem: expect.stringMatching(/Export stage.*exportOptions\.pdf\.pageSize/) });
+    expect((await a.db.selectFrom('stage_states').select('data').where('stage_id', '=', 'export').executeTakeFirstOrThrow()).data).toContain('B9');
     await docs.delete(doc.id);
     await expect(docs.get(doc.id)).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
     expect(await a.db.selectFrom('stage_states').selectAll().execute()).toEqual([]);

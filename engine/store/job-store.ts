@@ -9,9 +9,9 @@
  * if (claim) await jobs.update(claim.job.id, claim.token, { progress: 40, step: 'pdf' });
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type UpdateObject } from 'kysely';
 import { Errors } from '../api/errors.ts';
-import type { ExportOptions, JobError, JobOutput, JobSnapshot, JobStatus, JobStep } from '../api/types.ts';
+import type { ExportSpec, JobError, JobOutput, JobSnapshot, JobStatus, JobStep } from '../api/types.ts';
 import { immediate } from './db.ts';
 import type { Database, JobsTable } from './schema.ts';
 
@@ -44,9 +44,8 @@ export interface Checkpoint {
 export interface NewJob {
   documentId: string;
   stageId: string;
-  options: ExportOptions;
+  spec: ExportSpec;
   outputBase: string;
-  docRevision: number;
   dedupeKey: string;
   createdBy: string;
   maxAttempts: number;
@@ -78,7 +77,8 @@ export function toSnapshot(row: JobRow): JobSnapshot {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
-    options: JSON.parse(row.options) as ExportOptions,
+    // Checked where it is run (parseStoredSpec in the runner); a listing only shows it.
+    spec: JSON.parse(row.spec) as ExportSpec,
     outputs: JSON.parse(row.outputs) as JobOutput[],
     warnings: JSON.parse(row.warnings) as string[],
     seq: row.seq,
@@ -124,11 +124,12 @@ export class JobStore {
       finished_at: null,
       error_code: null,
       error_message: null,
-      options: JSON.stringify(job.options),
+      spec: JSON.stringify(job.spec),
+      source_sha256: job.spec.source.sha256,
       outputs: '[]',
       warnings: '[]',
       output_base: job.outputBase,
-      doc_revision: job.docRevision,
+      doc_revision: job.spec.source.revision,
       dedupe_key: job.dedupeKey,
       seq: 1,
       change_no: 0,
@@ -225,12 +226,23 @@ export class JobStore {
     });
   }
 
+  /** A write by the runner holding the claim; refused (CLAIM_LOST) when the claim is no longer ours. */
+  async #updateClaimed(id: string, token: string, set: UpdateObject<Database, 'jobs'>): Promise<JobRow> {
+    const result = await this.#db
+      .updateTable('jobs')
+      .set(set)
+      .where('id', '=', id)
+      .where('claim_token', '=', token)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
+    return this.getRow(id);
+  }
+
   /** A runner's progress write. Progress only goes up (MAX in SQL, so even a resume cannot lower it). */
   async update(id: string, token: string, patch: JobPatch): Promise<JobRow> {
     const now = Date.now();
-    const result = await this.#db
-      .updateTable('jobs')
-      .set({
+    return this.#updateClaimed(id, token, {
         ...(patch.progress !== undefined ? { progress: sql`max(progress, ${Math.min(100, Math.floor(patch.progress))})` } : {}),
         ...(patch.step !== undefined ? { step: patch.step } : {}),
         ...(patch.message !== undefined ? { message: patch.message } : {}),
@@ -239,13 +251,7 @@ export class JobStore {
         heartbeat_at: now,
         updated_at: now,
         ...bump(),
-      })
-      .where('id', '=', id)
-      .where('claim_token', '=', token)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
-    return this.getRow(id);
+    });
   }
 
   /** The final write of a run; refused (CLAIM_LOST) when the claim is no longer ours. */
@@ -255,9 +261,7 @@ export class JobStore {
     final: { status: 'completed' | 'error' | 'cancelled'; outputs?: JobOutput[]; error?: JobError | null; message: string },
   ): Promise<JobRow> {
     const now = Date.now();
-    const result = await this.#db
-      .updateTable('jobs')
-      .set({
+    return this.#updateClaimed(id, token, {
         status: final.status,
         ...(final.status === 'completed' ? { progress: 100, step: 'done' } : {}),
         message: final.message,
@@ -269,21 +273,13 @@ export class JobStore {
         finished_at: now,
         updated_at: now,
         ...bump(),
-      })
-      .where('id', '=', id)
-      .where('claim_token', '=', token)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
-    return this.getRow(id);
+    });
   }
 
   /** Gives a running job back to the queue (the host is shutting down); the next start resumes it. */
   async release(id: string, token: string): Promise<JobRow> {
     const now = Date.now();
-    const result = await this.#db
-      .updateTable('jobs')
-      .set({
+    return this.#updateClaimed(id, token, {
         status: 'queued',
         message: 'Paused; resumes when Quire starts again',
         claim_token: null,
@@ -293,13 +289,7 @@ export class JobStore {
         heartbeat_at: null,
         updated_at: now,
         ...bump(),
-      })
-      .where('id', '=', id)
-      .where('claim_token', '=', token)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
-    return this.getRow(id);
+    });
   }
 
   /**

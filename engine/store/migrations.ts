@@ -2,8 +2,8 @@
  * Versioned schema. Never edit a migration that has shipped: add the next one.
  * Each is tested by migrating to the one before, inserting rows, then migrating up.
  */
-import { sql, type Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import { createHash } from 'node:crypto';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { outputKeyOf } from '../jobs/output-keys.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -190,6 +190,89 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('output_files').execute();
       await db.schema.dropIndex('documents_source_path').execute();
       await db.schema.alterTable('documents').dropColumn('source_path').execute();
+    },
+  },
+
+  // One resolved ExportSpec per job (issue #8): the job runs the spec and the exact source it
+  // was started with (a content-addressed snapshot), and documents own their files (images).
+  '0006_export_specs_and_assets': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('source_snapshots')
+        .addColumn('sha256', 'text', (c) => c.primaryKey())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+      await sql`alter table jobs rename column options to spec`.execute(db);
+      await db.schema.alterTable('jobs').addColumn('source_sha256', 'text').execute();
+      await db.schema.createIndex('jobs_source_sha256').on('jobs').column('source_sha256').execute();
+      await db.schema
+        .createTable('document_assets')
+        .addColumn('document_id', 'text', (c) => c.notNull().references('documents.id').onDelete('cascade'))
+        // The reference exactly as the document writes it ("images/a.png").
+        .addColumn('ref', 'text', (c) => c.notNull())
+        // Null while the file is missing: the document says so and lets the user add it.
+        .addColumn('sha256', 'text')
+        .addColumn('bytes', 'integer')
+        .addColumn('media_type', 'text')
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('stored', 'missing', 'refused')`))
+        // Why it is missing or was refused (not found, outside the folder, not an image …).
+        .addColumn('problem', 'text')
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('document_assets_pk', ['document_id', 'ref'])
+        .execute();
+      await db.schema.createIndex('document_assets_sha256').on('document_assets').column('sha256').execute();
+
+      // Jobs recorded before: their options become a spec. A job still queued or running gets
+      // a snapshot of its document as it is now (what it would have exported anyway).
+      const now = Date.now();
+      const jobs = (await db
+        .selectFrom('jobs')
+        .leftJoin('documents', 'documents.id', 'jobs.document_id')
+        .select(['jobs.id', 'jobs.document_id', 'jobs.stage_id', 'jobs.status', 'jobs.spec', 'jobs.output_base', 'jobs.doc_revision', 'documents.title', 'documents.format', 'documents.source'])
+        .execute()) as Array<Record<string, any>>;
+      for (const job of jobs) {
+        let options: Record<string, any> = {};
+        try {
+          options = JSON.parse(job.spec) ?? {};
+        } catch {
+          // A damaged row keeps an empty spec; the runner reports it by job id.
+        }
+        const active = job.status === 'queued' || job.status === 'running';
+        let sha: string | null = null;
+        if (active && typeof job.source === 'string') {
+          sha = createHash('sha256').update(job.source, 'utf8').digest('hex');
+          await db
+            .insertInto('source_snapshots')
+            .values({ sha256: sha, source: job.source, bytes: Buffer.byteLength(job.source, 'utf8'), created_at: now })
+            .onConflict((oc) => oc.column('sha256').doNothing())
+            .execute();
+        }
+        const spec = {
+          version: 1,
+          documentId: job.document_id,
+          stageId: job.stage_id,
+          formats: options.formats,
+          outDir: options.outDir,
+          fileBase: options.fileName ?? job.output_base,
+          overwrite: !!options.overwrite,
+          pdf: options.pdf,
+          title: job.title ?? job.output_base,
+          metadata: {},
+          source: { revision: job.doc_revision, format: job.format ?? 'md', sha256: sha, bytes: typeof job.source === 'string' ? Buffer.byteLength(job.source, 'utf8') : 0 },
+          assets: [],
+          unavailableAssets: [],
+        };
+        await db.updateTable('jobs').set({ spec: JSON.stringify(spec), source_sha256: sha }).where('id', '=', job.id).execute();
+      }
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('document_assets').execute();
+      await db.schema.dropIndex('jobs_source_sha256').execute();
+      await db.schema.alterTable('jobs').dropColumn('source_sha256').execute();
+      await sql`alter table jobs rename column spec to options`.execute(db);
+      await db.schema.dropTable('source_snapshots').execute();
     },
   },
 };

@@ -1,5 +1,4 @@
 /** Kysely table types: what the SQLite files hold (JSON columns are TEXT). */
-import type { Generated } from 'kysely';
 
 export interface DocumentsTable {
   id: string;
@@ -47,7 +46,10 @@ export interface JobsTable {
   finished_at: number | null;
   error_code: string | null;
   error_message: string | null;
-  options: string;
+  /** The job's ExportSpec as JSON (migration 0006; was `options`). */
+  spec: string;
+  /** The source snapshot the job exports (source_snapshots.sha256); null on jobs that ended before 0006. */
+  source_sha256: string | null;
   outputs: string;
   output_base: string;
   doc_revision: number;
@@ -86,18 +88,35 @@ export interface OutputFilesTable {
   updated_at: number;
 }
 
-export interface SettingsTable {
-  key: string;
-  value: string;
+/** The exact source an export was started with, by content (migration 0006). */
+export interface SourceSnapshotsTable {
+  sha256: string;
+  source: string;
+  bytes: number;
+  created_at: number;
+}
+
+/** The files a document references, stored by content in the data folder (migration 0006). */
+export interface DocumentAssetsTable {
+  document_id: string;
+  /** The reference as the document writes it ("images/a.png"). */
+  ref: string;
+  status: 'stored' | 'missing' | 'refused';
+  /** Null unless stored. */
+  sha256: string | null;
+  bytes: number | null;
+  media_type: string | null;
+  /** Why there is no stored file: null when stored. */
+  problem: string | null;
+  updated_at: number;
 }
 
 export interface Database {
   documents: DocumentsTable;
+  source_snapshots: SourceSnapshotsTable;
+  document_assets: DocumentAssetsTable;
   stage_states: StageStatesTable;
   jobs: JobsTable;
   job_checkpoints: JobCheckpointsTable;
   output_files: OutputFilesTable;
 }
-
-// Generated is re-exported so migrations can type auto columns if they ever need to.
-export type { Generated };

@@ -1,14 +1,9 @@
 /**
- * Built-in workflows: the wizard a document steps through. The export stage carries the
- * default export options; a document's stage state may override them.
+ * Built-in workflows: the wizard a document steps through. An export stage's `exportOptions`
+ * are the workflow's defaults, the first layer of resolveExport (engine/api/export-spec.ts)
+ * over the built-in ones; settings, front matter, the saved stage and the call go over them.
  */
-import { DEFAULT_PDF_OPTIONS, type ExportOptions, type StageDefinition, type WorkflowDefinition } from '../api/types.ts';
-
-export const DEFAULT_EXPORT_OPTIONS: ExportOptions = {
-  formats: ['pdf', 'html', 'md'],
-  outDir: null,
-  pdf: DEFAULT_PDF_OPTIONS,
-};
+import type { StageDefinition, WorkflowDefinition } from '../api/types.ts';
 
 export const WORKFLOWS: readonly WorkflowDefinition[] = [
   {
@@ -17,7 +12,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
     stages: [
       { id: 'write', kind: 'write', title: 'Write' },
       { id: 'details', kind: 'details', title: 'Details' },
-      { id: 'export', kind: 'export', title: 'Export', exportOptions: DEFAULT_EXPORT_OPTIONS },
+      { id: 'export', kind: 'export', title: 'Export', exportOptions: {} },
     ],
   },
   {
@@ -25,7 +20,7 @@ export const WORKFLOWS: readonly WorkflowDefinition[] = [
     title: 'Quick note',
     stages: [
       { id: 'write', kind: 'write', title: 'Write' },
-      { id: 'export', kind: 'export', title: 'Export', exportOptions: { ...DEFAULT_EXPORT_OPTIONS, formats: ['pdf'] } },
+      { id: 'export', kind: 'export', title: 'Export', exportOptions: { formats: ['pdf'] } },
     ],
   },
 ];

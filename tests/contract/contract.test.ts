@@ -71,6 +71,22 @@ describe.each<TransportKind>(['in-memory', 'electron-ipc'])('QuireApi over %s', 
     ]);
   });
 
+  it('addDocumentAssets: a document imported without its image lists it missing; adding the file stores it', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const memo = await quire.importDocument({ fileName: 'pictured.md', content: '# Pictured\n\n![dot](./img/dot.png) ![web](https://example.com/x.png)\n' });
+    expect(memo.assets).toEqual([expect.objectContaining({ ref: 'img/dot.png', status: 'missing', sha256: null })]);
+    const added = await quire.addDocumentAssets(memo.id, [
+      { path: 'img/dot.png', data: png },
+      { path: 'unrelated.png', data: png }, // referred to by nothing: ignored
+    ]);
+    const sha = crypto.createHash('sha256').update(Buffer.from(png, 'base64')).digest('hex');
+    expect(added.assets).toEqual([expect.objectContaining({ ref: 'img/dot.png', status: 'stored', sha256: sha, mediaType: 'image/png' })]);
+    expect((await quire.getDocument(memo.id)).assets).toEqual(added.assets);
+    // The export's spec lists it by hash.
+    expect((await quire.resolveExport({ documentId: memo.id, stageId: 'export' })).assets).toEqual([{ ref: 'img/dot.png', sha256: sha, bytes: 70 }]);
+    await quire.deleteDocument(memo.id);
+  });
+
   it('stage states: save and read back', async () => {
     const state = await quire.saveStageState(doc.id, 'details', { status: 'done', data: { author: 'Ada Lovelace' } });
     expect(state).toMatchObject({ documentId: doc.id, stageId: 'details', status: 'done', data: { author: 'Ada Lovelace' } });
@@ -83,7 +99,9 @@ describe.each<TransportKind>(['in-memory', 'electron-ipc'])('QuireApi over %s', 
     const request = { documentId: doc.id, stageId: 'export', options: { formats: ['html', 'md'] as ('html' | 'md')[] } };
     const started = await quire.startExport(request);
     expect(started.created).toBe(true);
-    expect(await quire.startExport(request)).toEqual({ jobId: started.jobId, created: false });
+    expect(started.spec).toMatchObject({ documentId: doc.id, stageId: 'export', formats: ['html', 'md'], title: 'Field Notes', metadata: { author: 'Ada Lovelace' } });
+    expect(await quire.resolveExport(request)).toEqual(started.spec);
+    expect(await quire.startExport(request)).toEqual({ jobId: started.jobId, created: false, spec: started.spec });
 
     completed = await final(started.jobId);
     expect(completed).toMatchObject({ status: 'completed', progress: 100, step: 'done', error: null });
@@ -131,14 +149,14 @@ describe.each<TransportKind>(['in-memory', 'electron-ipc'])('QuireApi over %s', 
 
   it('settings: read, update, and the engine exports with them', async () => {
     const settings = await quire.getSettings();
-    expect(settings).toMatchObject({ outputDir: h.outDir, defaultFormats: ['pdf', 'html', 'md'], theme: 'system' });
+    expect(settings).toMatchObject({ outputDir: h.outDir, defaultFormats: null, theme: 'system' });
     const next = await quire.updateSettings({ defaultFormats: ['md'], theme: 'dark', openFolderWhenDone: true });
     expect(next).toEqual({ ...settings, defaultFormats: ['md'], theme: 'dark', openFolderWhenDone: true });
     expect(await quire.getSettings()).toEqual(next);
 
     const { jobId } = await quire.startExport({ documentId: doc.id, stageId: 'export', options: { fileName: 'from-settings' } });
     const done = await final(jobId);
-    expect(done.options.formats).toEqual(['md']);
+    expect(done.spec.formats).toEqual(['md']);
     expect(done.outputs.map((o) => path.basename(o.path))).toEqual(['from-settings.md']);
 
     expect((await failure(quire.updateSettings({ concurrency: 0 }))).code).toBe('INVALID_PAYLOAD');
@@ -187,8 +205,10 @@ describe.each<TransportKind>(['in-memory', 'electron-ipc'])('QuireApi over %s', 
       ['saveDocument', [doc.id, { title: 5 }]],
       ['saveDocument', [doc.id]],
       ['deleteDocument', [null]],
+      ['addDocumentAssets', [doc.id, [{ path: 'a.png', data: 'not base64!' }]]],
       ['getStageStates', [[]]],
       ['saveStageState', [doc.id, 'details', { status: 'weird' }]],
+      ['resolveExport', [{ documentId: doc.id, stageId: 'export', options: { fileName: '' } }]],
       ['startExport', [{ documentId: doc.id }]],
       ['startExport', [{ documentId: doc.id, stageId: 'export', options: { formats: ['exe'] } }]],
       ['startExport', [{ documentId: doc.id, stageId: 'export', options: { pdf: { margins: { top: -5 } } } }]],

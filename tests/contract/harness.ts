@@ -100,15 +100,12 @@ export async function createHarness(kind: TransportKind, engineOptions: Partial<
     outputDir: outDir,
     concurrency: 2,
     maxThreads: 1,
-    exportDefaults: () => {
-      const s = settings.get();
-      return { formats: s.defaultFormats, outDir: s.outputDir, pdf: s.pdf };
-    },
+    settings: () => settings.get(),
     ...engineOptions,
   });
   const opened: string[] = [];
   const revealed: string[] = [];
-  const info: HostInfo = { kind: 'test', canOpenPath: true, canShowInFolder: true, downloadBase: null, platform: process.platform, version: '0.0.0-test' };
+  const info: HostInfo = { kind: 'test', canOpenPath: true, canShowInFolder: true, downloadBase: null, assetBase: null, platform: process.platform, version: '0.0.0-test' };
   const host: HostAdapter = {
     info,
     settings,

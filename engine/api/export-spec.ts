@@ -1,0 +1,345 @@
+/**
+ * The one model of an export: zod schemas that are the single source of the TypeScript types
+ * (options, settings, stage data, the resolved spec), and the one pure function that resolves
+ * what a job will run. Every merge, default and limit of an export option lives here; the
+ * engine, the CLI, the hosts and the renderer's forms call it, none re-implements it.
+ *
+ * Resolution order, field by field, each layer over the one before:
+ *   workflow stage defaults ← settings ← front matter ← the stage's saved options ← the call
+ * Title and metadata: the document's title ← front matter ← the Details stage.
+ *
+ * @example
+ * const spec = resolveExport(
+ *   { documentId, stageId: 'export', title: doc.title, revision: doc.revision, format: 'md', source: { sha256, bytes } },
+ *   { stage: stageDef.exportOptions, settings, saved: exportStageData, details: detailsData, defaultOutDir: '/home/ada/Quire' },
+ * );
+ * spec.formats; // ['pdf', 'html']  — what the job runs, stored on it, shown by the UI
+ */
+import { z } from 'zod';
+import { Errors } from './errors.ts';
+import { safeBaseName } from './output-names.ts';
+
+// ---- options ------------------------------------------------------------------------------
+
+export const EXPORT_FORMATS = ['pdf', 'html', 'md'] as const;
+const exportFormatSchema = z.enum(EXPORT_FORMATS, { error: (issue) => `"${String(issue.input)}" is not an export format; use pdf, html or md` });
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
+
+const SOURCE_FORMATS = ['md', 'html'] as const;
+export const sourceFormatSchema = z.enum(SOURCE_FORMATS);
+export type SourceFormat = z.infer<typeof sourceFormatSchema>;
+
+export const PAGE_SIZES = ['A3', 'A4', 'A5', 'Letter', 'Legal', 'Tabloid'] as const;
+export type PageSize = (typeof PAGE_SIZES)[number];
+
+/** Margins in millimetres: 0 (borderless) to 100 (more would leave no room on A5). */
+export const MARGIN_LIMITS_MM = { min: 0, max: 100 } as const;
+const mm = z.number().finite().min(MARGIN_LIMITS_MM.min).max(MARGIN_LIMITS_MM.max);
+const marginsSchema = z.strictObject({ top: mm, right: mm, bottom: mm, left: mm });
+
+const pdfOptionsSchema = z.strictObject({
+  pageSize: z.enum(PAGE_SIZES, { error: (issue) => `"${String(issue.input)}" is not a page size; use ${PAGE_SIZES.join(', ')}` }),
+  /** Margins in millimetres. */
+  margins: marginsSchema,
+  landscape: z.boolean(),
+  printBackground: z.boolean(),
+  /** Header with the title, footer with "page / total". */
+  headerFooter: z.boolean(),
+  /** PDF bookmarks built from the headings. */
+  outline: z.boolean(),
+  /** Tagged (accessible) PDF. */
+  tagged: z.boolean(),
+});
+export type PdfOptions = z.infer<typeof pdfOptionsSchema>;
+
+export const DEFAULT_PDF_OPTIONS: PdfOptions = {
+  pageSize: 'A4',
+  margins: { top: 18, right: 16, bottom: 18, left: 16 },
+  landscape: false,
+  printBackground: true,
+  headerFooter: true,
+  outline: true,
+  tagged: true,
+};
+
+/** An absolute path on any OS: "/x", "C:\x", "C:/x" or "\\server\share". Relative folders mean nothing to a desktop app. */
+function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
+}
+
+const folder = z
+  .string()
+  .trim()
+  .min(1, 'is empty')
+  .max(4096)
+  .refine(isAbsolutePath, 'must be a full folder path, such as /home/ada/Documents or C:\\Users\\Ada\\Documents');
+
+const formats = z.array(exportFormatSchema).min(1, 'needs at least one of pdf, html, md').max(EXPORT_FORMATS.length);
+
+/**
+ * What any layer may ask for; every field optional. `outDir: null` means the default folder.
+ * `fileName` is the output's base name (made safe for every OS when resolved).
+ */
+export const exportOptionsPatchSchema = z.strictObject({
+  formats: formats.optional(),
+  outDir: folder.nullable().optional(),
+  fileName: z.string().trim().min(1).max(200).optional(),
+  /** Replace a file at the output path that Quire did not write for this document (never a source). */
+  overwrite: z.boolean().optional(),
+  pdf: pdfOptionsSchema.partial().extend({ margins: marginsSchema.partial().optional() }).optional(),
+});
+export type ExportOptionsPatch = z.infer<typeof exportOptionsPatchSchema>;
+
+/** A document's front matter may choose how it looks, never where it is written or what it replaces. */
+const frontMatterOptionsSchema = exportOptionsPatchSchema.omit({ outDir: true, overwrite: true });
+
+// ---- stage data -----------------------------------------------------------------------------
+
+const STAGE_KINDS = ['write', 'details', 'export'] as const;
+export type StageKind = (typeof STAGE_KINDS)[number];
+
+const text = z.string().max(500);
+const documentMetaSchema = z.strictObject({
+  author: text.optional(),
+  date: text.optional(),
+  subtitle: text.optional(),
+});
+export type DocumentMeta = z.infer<typeof documentMetaSchema>;
+
+/** What each stage kind keeps in its saved data. A saved state is checked against its kind's schema. */
+export const STAGE_DATA_SCHEMAS = {
+  write: z.strictObject({}),
+  details: documentMetaSchema.extend({ title: text.optional() }),
+  export: z.strictObject({ exportOptions: exportOptionsPatchSchema.optional() }),
+} as const satisfies Record<StageKind, z.ZodType>;
+
+export type StageDataOf<K extends StageKind> = z.infer<(typeof STAGE_DATA_SCHEMAS)[K]>;
+export type WriteStageData = StageDataOf<'write'>;
+export type DetailsStageData = StageDataOf<'details'>;
+export type ExportStageData = StageDataOf<'export'>;
+
+/** "Details" for messages: the stage's title if known, else its id. */
+function issueText(issue: z.core.$ZodIssue, withPath = true): string {
+  const where = withPath && issue.path.length ? issue.path.join('.') : '';
+  return where ? `${where} ${issue.message}` : issue.message;
+}
+
+/**
+ * A stage's saved data checked against its kind's schema. Throws INVALID_STAGE_DATA naming the
+ * stage and the field: never a crash further on, never silently dropped.
+ */
+export function parseStageData<K extends StageKind>(kind: K, stageTitle: string, data: unknown): StageDataOf<K> {
+  const result = STAGE_DATA_SCHEMAS[kind].safeParse(data ?? {});
+  if (result.success) return result.data as StageDataOf<K>;
+  throw Errors.invalidStageData(stageTitle, result.error.issues.slice(0, 3).map((i) => issueText(i)).join('; '));
+}
+
+// ---- settings -------------------------------------------------------------------------------
+
+export const CONCURRENCY_LIMITS = { min: 1, max: 16 } as const;
+
+export const settingsSchema = z.strictObject({
+  /** Where exports go when nothing else names a folder. */
+  outputDir: folder,
+  /** Formats every export stage starts with; null: each workflow's own (a quick note: PDF). */
+  defaultFormats: formats.nullable(),
+  pdf: pdfOptionsSchema,
+  theme: z.enum(['system', 'light', 'dark']),
+  /** Jobs run at once (takes effect at the next start). */
+  concurrency: z.number().int().min(CONCURRENCY_LIMITS.min).max(CONCURRENCY_LIMITS.max),
+  openFolderWhenDone: z.boolean(),
+  /** Exports replace files at their output path that Quire did not write (never a source file). */
+  overwriteOutputs: z.boolean(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+export type Theme = Settings['theme'];
+
+/** A settings patch over the current settings (pdf per field), checked; throws INVALID_OPTIONS naming the field. */
+export function applySettingsPatch(current: Settings, patch: Partial<Settings>): Settings {
+  const pdf = { ...current.pdf, ...patch.pdf, margins: { ...current.pdf.margins, ...patch.pdf?.margins } };
+  const result = settingsSchema.safeParse({ ...current, ...patch, pdf });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw Errors.invalidOptions(`Setting ${issue.path.join('.')} is invalid: ${issue.message}`);
+}
+
+/** The export options a user's settings contribute (their layer in resolveExport). */
+function settingsLayer(s: Settings): ExportOptionsPatch {
+  return {
+    ...(s.defaultFormats ? { formats: s.defaultFormats } : {}),
+    outDir: s.outputDir,
+    pdf: s.pdf,
+    overwrite: s.overwriteOutputs,
+  };
+}
+
+// ---- the resolved spec ----------------------------------------------------------------------
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest');
+
+const assetRefSchema = z.strictObject({
+  /** The reference exactly as the document writes it (e.g. "images/a.png"). */
+  ref: z.string().min(1).max(4096),
+  sha256,
+  bytes: z.number().int().min(0),
+});
+export type AssetRef = z.infer<typeof assetRefSchema>;
+
+export const exportSpecSchema = z.strictObject({
+  version: z.literal(1),
+  documentId: z.string().min(1),
+  stageId: z.string().min(1),
+  formats: formats,
+  /** Absolute folder the outputs go to. */
+  outDir: folder,
+  /** Base name of the outputs when the folder is free ("notes" → notes.pdf); the job records the one it got. */
+  fileBase: z.string().min(1),
+  overwrite: z.boolean(),
+  pdf: pdfOptionsSchema,
+  /** One title for the PDF header, its metadata, and the HTML <title>. */
+  title: z.string(),
+  metadata: documentMetaSchema,
+  /** The exact source the job exports: a snapshot kept with the job (null only on jobs from before 0006 that had ended). */
+  source: z.strictObject({
+    revision: z.number().int().min(0),
+    format: sourceFormatSchema,
+    sha256: sha256.nullable(),
+    bytes: z.number().int().min(0),
+  }),
+  /** The document's files (images) by content, as they were when the export was started. */
+  assets: z.array(assetRefSchema),
+  /** The document's files that were not there (missing or refused at import), each with the warning the export gives. */
+  // Defaults to none: a spec stored before the field existed still reads.
+  unavailableAssets: z.array(z.strictObject({ ref: z.string().min(1).max(4096), warning: z.string().max(2000) })).default([]),
+});
+export type ExportSpec = z.infer<typeof exportSpecSchema>;
+
+/** The options part of a spec: what a retry asks for again. */
+export type ExportOptions = Pick<ExportSpec, 'formats' | 'outDir' | 'overwrite' | 'pdf'> & { fileName?: string };
+
+export interface ExportSubject {
+  documentId: string;
+  stageId: string;
+  /** The document's own title (its first heading or file name). */
+  title: string;
+  revision: number;
+  format: SourceFormat;
+  source: { sha256: string | null; bytes: number };
+  assets?: AssetRef[];
+  unavailableAssets?: ExportSpec['unavailableAssets'];
+}
+
+export interface ExportLayers {
+  /** The workflow stage's defaults (StageDefinition.exportOptions). */
+  stage?: ExportOptionsPatch;
+  settings?: Settings;
+  /** What the document's front matter asks for (parsed by the authoring step). */
+  frontMatter?: { options?: unknown; title?: string; metadata?: unknown };
+  /** The export stage's saved data ({ exportOptions }). */
+  saved?: unknown;
+  /** The Details stage's saved data (title, author, date, subtitle), if the workflow has one. */
+  details?: unknown;
+  /** This call's overrides (CLI flags, startExport's options). */
+  call?: unknown;
+  /** The folder used when no layer names one (the host's default output folder). */
+  defaultOutDir: string;
+}
+
+/** Built-in defaults under every layer: a stage that names nothing exports all three formats, A4. */
+const BUILT_IN_OPTIONS = {
+  formats: [...EXPORT_FORMATS],
+  outDir: null,
+  overwrite: false,
+  pdf: DEFAULT_PDF_OPTIONS,
+} as const satisfies ExportOptionsPatch;
+
+function parseLayer<T>(schema: z.ZodType<T>, value: unknown, where: string, withPath = true): T {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw Errors.invalidOptions(`${where}: ${result.error.issues.slice(0, 3).map((i) => issueText(i, withPath)).join('; ')}.`);
+}
+
+/** Field-by-field merge of option patches, later over earlier (margins side by side). */
+export function mergeOptionPatches(...parts: Array<ExportOptionsPatch | undefined>): ExportOptionsPatch {
+  const out: ExportOptionsPatch = {};
+  for (const p of parts) {
+    if (!p) continue;
+    if (p.formats !== undefined) out.formats = [...p.formats];
+    if (p.outDir !== undefined) out.outDir = p.outDir;
+    if (p.fileName !== undefined) out.fileName = p.fileName;
+    if (p.overwrite !== undefined) out.overwrite = p.overwrite;
+    if (p.pdf) {
+      const margins = out.pdf?.margins || p.pdf.margins ? { ...out.pdf?.margins, ...p.pdf.margins } : undefined;
+      out.pdf = { ...out.pdf, ...p.pdf, ...(margins ? { margins } : {}) };
+    }
+  }
+  return out;
+}
+
+const byRef = (a: { ref: string }, b: { ref: string }) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
+
+const trimmed = (s: string | undefined) => (s && s.trim() ? s.trim() : undefined);
+
+/**
+ * Resolves what an export runs. Pure: no disk, no clock. Each layer is checked with its schema
+ * first; a bad value throws INVALID_OPTIONS naming the layer and the field.
+ */
+export function resolveExport(subject: ExportSubject, layers: ExportLayers): ExportSpec {
+  const stage = parseLayer(exportOptionsPatchSchema, layers.stage, 'The workflow stage defaults');
+  const settings = layers.settings ? settingsLayer(parseLayer(settingsSchema, layers.settings, 'The settings')) : undefined;
+  const front = parseLayer(frontMatterOptionsSchema, layers.frontMatter?.options, "The document's front matter");
+  const saved = parseLayer(STAGE_DATA_SCHEMAS.export, layers.saved, "The export stage's saved options").exportOptions;
+  const call = checkCallOptions(layers.call);
+  const details = parseLayer(STAGE_DATA_SCHEMAS.details, layers.details, "The Details stage's saved data");
+  const frontMeta = parseLayer(documentMetaSchema, layers.frontMatter?.metadata, "The document's front matter");
+
+  const merged = mergeOptionPatches(BUILT_IN_OPTIONS, stage, settings, front, saved, call);
+  const title = trimmed(details.title) ?? trimmed(layers.frontMatter?.title) ?? subject.title;
+  const metadata: DocumentMeta = {};
+  for (const key of ['author', 'date', 'subtitle'] as const) {
+    const value = trimmed(details[key]) ?? trimmed(frontMeta[key]);
+    if (value) metadata[key] = value;
+  }
+  const spec: ExportSpec = {
+    version: 1,
+    documentId: subject.documentId,
+    stageId: subject.stageId,
+    // One order whatever order they were asked in: pdf, html, md.
+    formats: EXPORT_FORMATS.filter((f) => merged.formats!.includes(f)),
+    outDir: merged.outDir ?? layers.defaultOutDir,
+    fileBase: safeBaseName(merged.fileName ?? title),
+    overwrite: merged.overwrite ?? false,
+    pdf: merged.pdf as PdfOptions,
+    title,
+    metadata,
+    source: { revision: subject.revision, format: subject.format, sha256: subject.source.sha256, bytes: subject.source.bytes },
+    assets: [...(subject.assets ?? [])].sort(byRef),
+    unavailableAssets: [...(subject.unavailableAssets ?? [])].sort(byRef),
+  };
+  return parseLayer(exportSpecSchema, spec, 'The resolved export');
+}
+
+/**
+ * The call's options checked on their own, before anything is recorded (the CLI checks its
+ * flags with this, so a bad --format is refused before a file is read).
+ */
+function checkCallOptions(options: unknown, where = 'The export request'): ExportOptionsPatch {
+  return parseLayer(exportOptionsPatchSchema, options, where);
+}
+
+/** One field of the call checked alone, its message led by `label` (a CLI flag: "--format"). */
+export function checkCallOption<K extends keyof ExportOptionsPatch>(field: K, value: ExportOptionsPatch[K], label: string): ExportOptionsPatch[K] {
+  const shape = exportOptionsPatchSchema.shape[field] as z.ZodType<ExportOptionsPatch[K]>;
+  return parseLayer(z.strictObject({ value: shape }), { value }, label, false).value;
+}
+
+/** A spec read back from storage; a damaged one is an error naming the job, not a crash. */
+export function parseStoredSpec(jobId: string, json: string): ExportSpec {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw Errors.invalidOptions(`The export settings stored with job ${jobId} are damaged (not JSON). Start the export again.`);
+  }
+  return parseLayer(exportSpecSchema, value, `The export settings stored with job ${jobId}`);
+}

@@ -1,0 +1,68 @@
+/**
+ * Reads the layers of one export from the store and resolves them with the one model
+ * (engine/api/export-spec.ts): the document, its workflow stage, the export and Details stage
+ * data, the document's stored assets, the user's settings and the call. With `snapshot`, the
+ * document's source is stored by content for the job (inside the caller's transaction).
+ *
+ * @example
+ * const spec = await resolveJobSpec(trx, { documentId, stageId: 'export' }, { snapshot: true, defaultOutDir });
+ */
+import type { Kysely } from 'kysely';
+import { Errors } from '../api/errors.ts';
+import { resolveExport, type ExportOptionsPatch, type ExportSpec, type Settings } from '../api/export-spec.ts';
+import type { Database } from '../store/schema.ts';
+import { sha256Text, snapshotSource } from '../store/source-snapshots.ts';
+import { getStage, getWorkflow } from '../store/workflows.ts';
+
+export interface JobSpecRequest {
+  documentId: string;
+  stageId: string;
+  options?: ExportOptionsPatch;
+}
+
+export interface JobSpecContext {
+  /** Store the source snapshot (startExport) or only hash it (resolveExport, a dry run). */
+  snapshot: boolean;
+  settings?: Settings;
+  /** The host's default output folder, under every layer. */
+  defaultOutDir: string;
+}
+
+export async function resolveJobSpec(db: Kysely<Database>, input: JobSpecRequest, ctx: JobSpecContext): Promise<ExportSpec> {
+  const doc = await db.selectFrom('documents').selectAll().where('id', '=', input.documentId).executeTakeFirst();
+  if (!doc) throw Errors.documentNotFound(input.documentId);
+  const stage = getStage(doc.workflow_id, input.stageId);
+  if (!stage) throw Errors.stageNotFound(input.documentId, input.stageId);
+  if (stage.kind !== 'export') throw Errors.notAnExportStage(input.stageId);
+  const detailsStage = getWorkflow(doc.workflow_id)?.stages.find((st) => st.kind === 'details');
+  const rows = await db.selectFrom('stage_states').select(['stage_id', 'data']).where('document_id', '=', doc.id).execute();
+  const dataOf = (stageId: string | undefined): unknown => {
+    const raw = rows.find((r) => r.stage_id === stageId)?.data;
+    if (raw === undefined) return undefined;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return { unreadable: raw.slice(0, 40) }; // refused by the stage's schema, which names the stage
+    }
+  };
+  const source = ctx.snapshot ? await snapshotSource(db, doc.source) : { sha256: sha256Text(doc.source), bytes: Buffer.byteLength(doc.source, 'utf8') };
+  // The images the job will embed: the stored files as they are now, by hash, and why the
+  // others are not there (read in the same transaction).
+  const assetRows = await db.selectFrom('document_assets').select(['ref', 'status', 'sha256', 'bytes', 'problem']).where('document_id', '=', doc.id).execute();
+  const assets = assetRows.filter((a) => a.status === 'stored' && a.sha256).map((a) => ({ ref: a.ref, sha256: a.sha256!, bytes: a.bytes ?? 0 }));
+  const unavailableAssets = assetRows
+    .filter((a) => a.status !== 'stored' && a.problem)
+    // A refused ref's problem is a whole warning; a missing one's says where it was looked for.
+    .map((a) => ({ ref: a.ref, warning: a.status === 'missing' ? `image ${a.ref} ${a.problem}` : a.problem! }));
+  return resolveExport(
+    { documentId: doc.id, stageId: stage.id, title: doc.title, revision: doc.revision, format: doc.format, source, assets, unavailableAssets },
+    {
+      stage: stage.exportOptions,
+      settings: ctx.settings,
+      saved: dataOf(stage.id),
+      details: detailsStage ? dataOf(detailsStage.id) : undefined,
+      call: input.options,
+      defaultOutDir: ctx.defaultOutDir,
+    },
+  );
+}

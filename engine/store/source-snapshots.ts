@@ -1,0 +1,55 @@
+/**
+ * The exact source an export was started with, kept by content (SHA-256) in the database, so
+ * a job exports revision N even when the document is edited while the job waits, and a resumed
+ * job reads the same bytes as the first attempt. Written in the transaction that records the
+ * job; removed once no queued or running job needs it.
+ *
+ * @example
+ * const { sha256, bytes } = await snapshotSource(trx, doc.source); // inside immediate()
+ * const source = await readSnapshot(db, sha256);                   // in the runner
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { Errors } from '../api/errors.ts';
+import type { Database } from './schema.ts';
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Stores the text once by its hash (a second job on the same text shares it). */
+export async function snapshotSource(db: Kysely<Database>, source: string): Promise<{ sha256: string; bytes: number }> {
+  const sha256 = sha256Text(source);
+  const bytes = Buffer.byteLength(source, 'utf8');
+  await db
+    .insertInto('source_snapshots')
+    .values({ sha256, source, bytes, created_at: Date.now() })
+    .onConflict((oc) => oc.column('sha256').doNothing())
+    .execute();
+  return { sha256, bytes };
+}
+
+/** The snapshot's text, checked against its hash. Throws JOB_SOURCE_MISSING (job id) when it is gone or damaged. */
+export async function readSnapshot(db: Kysely<Database>, jobId: string, sha256: string | null): Promise<string> {
+  const row = sha256 ? await db.selectFrom('source_snapshots').select('source').where('sha256', '=', sha256).executeTakeFirst() : undefined;
+  if (!row || sha256Text(row.source) !== sha256) throw Errors.jobSourceMissing(jobId);
+  return row.source;
+}
+
+/** Drops snapshots no queued or running job refers to; returns how many. */
+export async function removeUnusedSnapshots(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .deleteFrom('source_snapshots')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('jobs')
+            .select('jobs.id')
+            .whereRef('jobs.source_sha256', '=', 'source_snapshots.sha256')
+            .where('jobs.status', 'in', ['queued', 'running']),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
