@@ -3,7 +3,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createHostApi } from './api/host-api.ts';
 import { App } from './components/App.tsx';
-import { boot, flushBeforeLeaving } from './store/actions.ts';
+import { boot } from './store/boot.ts';
+import { flushBeforeLeaving } from './store/saving.ts';
 import { useQuireStore } from './store/store.ts';
 import './styles.css';
 

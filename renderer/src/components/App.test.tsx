@@ -9,7 +9,9 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testi
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
 import { startRealQuire, until, type RealQuire } from '../test-support/real-quire.ts';
-import { boot, flushSaves, navigate, shutdown } from '../store/actions.ts';
+import { boot, shutdown } from '../store/boot.ts';
+import { navigate } from '../store/routing.ts';
+import { flushSaves } from '../store/saving.ts';
 import { resetStore, useQuireStore } from '../store/store.ts';
 import { App } from './App.tsx';
 
@@ -199,7 +201,7 @@ describe('export stage', () => {
     const box = screen.getByTestId('job-warnings');
     expect(box.textContent).toContain('1 warning');
     expect(within(box).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
-      'image chart.png not found (the document has no folder to resolve relative paths against)',
+      'image chart.png not found: it was not imported with the document (add it in the Write stage)',
     ]);
 
     // The jobs panel counts them on the row and lists them with the files.
@@ -290,4 +292,74 @@ describe('jobs panel', () => {
     }, LONG);
     expect(useQuireStore.getState().jobsLoaded).toBe(true);
   });
+});
+
+describe('what the export form shows is what the engine runs', () => {
+  /** The values the Export stage (and the page layout) show, read off the screen. */
+  function shown() {
+    const checked = (name: RegExp) => (screen.getByRole('checkbox', { name }) as HTMLInputElement).checked;
+    const formats = (['pdf', 'html', 'md'] as const).filter((f) => checked(new RegExp(`^${{ pdf: 'PDF', html: 'HTML', md: 'Markdown' }[f]} —`)));
+    return {
+      formats,
+      headerFooter: checked(/Header with the title/),
+      outline: checked(/Bookmarks from the headings/),
+      tagged: checked(/Tagged PDF/),
+      printBackground: checked(/Print background/),
+      outDir: (screen.getByLabelText('Output folder') as HTMLInputElement).placeholder,
+    };
+  }
+  const expected = (spec: Awaited<ReturnType<QuireApi['resolveExport']>>) => ({
+    formats: spec.formats,
+    headerFooter: spec.pdf.headerFooter,
+    outline: spec.pdf.outline,
+    tagged: spec.pdf.tagged,
+    printBackground: spec.pdf.printBackground,
+    outDir: spec.outDir,
+  });
+
+  it('for each workflow, with the built-in settings and with changed ones', async () => {
+    await renderApp();
+    const report = await openExportStage('Shown report');
+    expect(shown()).toEqual(expected(await client.resolveExport({ documentId: report, stageId: 'export' })));
+
+    const before = await client.getSettings();
+    try {
+      // Settings that name no default formats: each workflow's own (this host's test settings name html, md).
+      await act(async () => {
+        await client.updateSettings({ defaultFormats: null });
+        await boot(client);
+      });
+      const noteDoc = await q.engine.createDocument({ title: 'Shown note', source: '# n', format: 'md', workflowId: 'note' });
+      await act(async () => navigate({ name: 'document', documentId: noteDoc.id, stageId: 'export' }));
+      await screen.findByRole('heading', { name: 'Export', level: 1 });
+      const noteSpec = await client.resolveExport({ documentId: noteDoc.id, stageId: 'export' });
+      expect(noteSpec.formats).toEqual(['pdf']); // the quick note's own default
+      await waitFor(() => expect(shown()).toEqual(expected(noteSpec)));
+      // The quick note has no Details stage: its page layout is on the Export stage.
+      expect((screen.getByLabelText('Page size') as HTMLSelectElement).value).toBe(noteSpec.pdf.pageSize);
+      expect((screen.getByLabelText('Top') as HTMLInputElement).valueAsNumber).toBe(noteSpec.pdf.margins.top);
+
+      await act(async () => {
+        await client.updateSettings({ defaultFormats: ['html', 'md'], pdf: { ...before.pdf, pageSize: 'Letter', outline: false, margins: { ...before.pdf.margins, top: 31 } } });
+        await boot(client); // the settings screen's reload of the basics
+      });
+      await act(async () => navigate({ name: 'document', documentId: noteDoc.id, stageId: 'export' }));
+      await screen.findByRole('heading', { name: 'Export', level: 1 });
+      const changed = await client.resolveExport({ documentId: noteDoc.id, stageId: 'export' });
+      expect(changed).toMatchObject({ formats: ['html', 'md'], pdf: { pageSize: 'Letter', outline: false, margins: { top: 31 } } });
+      await waitFor(() => expect(shown()).toEqual(expected(changed)));
+      expect((screen.getByLabelText('Page size') as HTMLSelectElement).value).toBe('Letter');
+      expect((screen.getByLabelText('Top') as HTMLInputElement).valueAsNumber).toBe(31);
+
+      // A choice made on the stage shows, is saved, and is what the engine resolves too.
+      fireEvent.click(screen.getByRole('checkbox', { name: /^PDF —/ }));
+      await waitFor(() => expect(shown().formats).toEqual(['pdf', 'html', 'md']));
+      await act(() => flushSaves(noteDoc.id));
+      const chosen = await client.resolveExport({ documentId: noteDoc.id, stageId: 'export' });
+      expect(chosen.formats).toEqual(['pdf', 'html', 'md']);
+      expect(shown()).toEqual(expected(chosen));
+    } finally {
+      await client.updateSettings(before);
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { isActiveStatus } from '../../../engine/api/types.ts';
-import { navigate } from '../store/actions.ts';
+import { navigate } from '../store/routing.ts';
 import { useQuireStore } from '../store/store.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { JobsPanel } from './JobsPanel.tsx';

@@ -1,18 +1,25 @@
 import { useId } from 'react';
-import { editStageData } from '../store/actions.ts';
+import { stageStateOf, type DetailsStageData } from '../../../engine/api/types.ts';
+import { editStageData } from '../store/saving.ts';
 import { useQuireStore } from '../store/store.ts';
 import { PageLayoutFields } from './PageLayoutFields.tsx';
 
 /** Title, subtitle, author and date for the export; the page layout (kept with the export options). */
 export function DetailsStage({ documentId, stageId, exportStageId }: { documentId: string; stageId: string; exportStageId: string | undefined }) {
-  const data = useQuireStore((s) => s.stages[documentId]?.[stageId]?.data) ?? {};
+  const state = useQuireStore((s) => stageStateOf(s.stages[documentId]?.[stageId], 'details'));
+  const data: DetailsStageData = state?.data ?? {};
   const docTitle = useQuireStore((s) => s.docs[documentId]?.title ?? '');
   const ids = { title: useId(), subtitle: useId(), author: useId(), date: useId() };
-  const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : '');
-  const set = (key: string) => (e: { target: { value: string } }) => editStageData(documentId, stageId, { [key]: e.target.value });
+  const text = (key: keyof DetailsStageData) => data[key] ?? '';
+  const set = (key: keyof DetailsStageData) => (e: { target: { value: string } }) => editStageData(documentId, stageId, 'details', { [key]: e.target.value });
 
   return (
     <div className="details">
+      {state?.problem && (
+        <p className="field-error" role="alert">
+          {state.problem}
+        </p>
+      )}
       <fieldset className="card">
         <legend>About the document</legend>
         <div className="grid-2">

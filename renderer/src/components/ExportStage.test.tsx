@@ -9,7 +9,8 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
 import { startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
-import { boot, navigate, shutdown } from '../store/actions.ts';
+import { boot, shutdown } from '../store/boot.ts';
+import { navigate } from '../store/routing.ts';
 import { resetStore } from '../store/store.ts';
 import { App } from './App.tsx';
 

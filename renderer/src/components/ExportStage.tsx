@@ -1,9 +1,12 @@
-import { useId } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { OUTPUT_FOLDER_ERROR_PREFIX } from '../../../engine/api/errors.ts';
-import { DEFAULT_PDF_OPTIONS, EXPORT_FORMATS, isActiveStatus, type ExportFormat, type PdfOptions } from '../../../engine/api/types.ts';
+import { checkCallOption } from '../../../engine/api/export-spec.ts';
+import { EXPORT_FORMATS, isActiveStatus, type ExportFormat } from '../../../engine/api/types.ts';
 import { useExportJob } from '../hooks/useExportJob.ts';
+import { useStageExport } from '../hooks/useStageExport.ts';
 import { FORMAT_LABELS } from '../lib/format.ts';
-import { editExportOptions, exportOptionsOf, startExport } from '../store/actions.ts';
+import { errorMessage } from '../store/quire-client.ts';
+import { editExportOptions, exportOptionsOf, stageKey, startExport } from '../store/export-actions.ts';
 import { useQuireStore } from '../store/store.ts';
 import { JobCard } from './JobCard.tsx';
 import { PageLayoutFields } from './PageLayoutFields.tsx';
@@ -23,10 +26,9 @@ const PDF_FLAGS: Array<{ key: 'headerFooter' | 'outline' | 'tagged' | 'printBack
 
 /** Formats and options, Start, and the stage's job followed live (re-attached after a reload). */
 export function ExportStage({ documentId, stageId, showPageLayout }: { documentId: string; stageId: string; showPageLayout: boolean }) {
-  const key = `${documentId}:${stageId}`;
+  const key = stageKey(documentId, stageId);
   const state = useQuireStore((s) => s.stages[documentId]?.[stageId]);
-  const stageDefaults = useQuireStore((s) => s.workflows.find((w) => w.id === s.docs[documentId]?.workflowId)?.stages.find((st) => st.id === stageId)?.exportOptions);
-  const settings = useQuireStore((s) => s.settings);
+  const { spec, problem } = useStageExport(documentId, stageId);
   const hostKind = useQuireStore((s) => s.hostInfo?.kind);
   const starting = useQuireStore((s) => !!s.starting[key]);
   const offline = useQuireStore((s) => s.connection !== 'open');
@@ -38,12 +40,28 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
   // A refused output folder (/proc, a file…) is shown at its field, where it gets fixed.
   const folderError = startError?.startsWith(OUTPUT_FOLDER_ERROR_PREFIX) ? startError : undefined;
 
-  const options = exportOptionsOf(state);
-  const formats = options.formats ?? stageDefaults?.formats ?? [...EXPORT_FORMATS];
-  const pdfDefaults: PdfOptions = settings?.pdf ?? stageDefaults?.pdf ?? DEFAULT_PDF_OPTIONS;
+  // The folder as typed: saved only once it is a full path (or empty: the default folder).
+  const savedOutDir = exportOptionsOf(state).outDir ?? '';
+  const [outDirText, setOutDirText] = useState(savedOutDir);
+  const [outDirProblem, setOutDirProblem] = useState<string | null>(null);
+  useEffect(() => setOutDirText((typed) => (typed.trim() === savedOutDir ? typed : savedOutDir)), [savedOutDir]);
+  const editOutDir = (text: string) => {
+    setOutDirText(text);
+    try {
+      const outDir = text.trim() ? checkCallOption('outDir', text, 'Output folder') : null;
+      setOutDirProblem(null);
+      editExportOptions(documentId, stageId, { outDir });
+    } catch (e) {
+      setOutDirProblem(errorMessage(e));
+    }
+  };
+
+  // What the job will run, as the engine resolves it: stage defaults, settings, this stage's choices.
+  const formats = spec?.formats ?? [];
   const active = !!job && isActiveStatus(job.status);
   const toggleFormat = (f: ExportFormat, on: boolean) =>
     editExportOptions(documentId, stageId, { formats: EXPORT_FORMATS.filter((x) => (x === f ? on : formats.includes(x))) });
+  const fieldError = folderError ?? outDirProblem ?? undefined;
 
   return (
     <div className="export-grid">
@@ -52,15 +70,22 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
           <legend>Formats</legend>
           {EXPORT_FORMATS.map((f) => (
             <label className="check" key={f}>
-              <input type="checkbox" checked={formats.includes(f)} onChange={(e) => toggleFormat(f, e.target.checked)} />
+              <input
+                type="checkbox"
+                checked={formats.includes(f)}
+                // The last format stays: an export of nothing is not a choice.
+                disabled={formats.length === 1 && formats.includes(f)}
+                title={formats.length === 1 && formats.includes(f) ? 'At least one format is exported' : undefined}
+                onChange={(e) => toggleFormat(f, e.target.checked)}
+              />
               <span>
                 {FORMAT_LABELS[f]} <span className="muted small">— {FORMAT_HELP[f]}</span>
               </span>
             </label>
           ))}
-          {formats.length === 0 && (
-            <p className="field-error" role="alert">
-              Choose at least one format.
+          {problem && (
+            <p className="field-error" role="alert" data-testid="spec-problem">
+              {problem}
             </p>
           )}
         </fieldset>
@@ -71,7 +96,7 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
             <label className="check" key={flag}>
               <input
                 type="checkbox"
-                checked={options.pdf?.[flag] ?? pdfDefaults[flag]}
+                checked={spec?.pdf[flag] ?? false}
                 onChange={(e) => editExportOptions(documentId, stageId, { pdf: { [flag]: e.target.checked } })}
               />
               {label}
@@ -85,20 +110,26 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
           <label htmlFor={outDirId}>Output folder</label>
           <input
             id={outDirId}
-            value={options.outDir ?? ''}
-            placeholder={settings?.outputDir ?? ''}
-            aria-describedby={folderError ? `${outDirError} ${outDirHelp}` : outDirHelp}
-            aria-invalid={folderError ? true : undefined}
+            value={outDirText}
+            placeholder={spec?.outDir ?? ''}
+            aria-describedby={fieldError ? `${outDirError} ${outDirHelp}` : outDirHelp}
+            aria-invalid={fieldError ? true : undefined}
             spellCheck={false}
-            onChange={(e) => editExportOptions(documentId, stageId, { outDir: e.target.value })}
+            onChange={(e) => editOutDir(e.target.value)}
           />
-          {folderError && (
+          {fieldError && (
             <p id={outDirError} className="field-error" role="alert" data-testid="out-dir-error">
-              {folderError}
+              {fieldError}
             </p>
           )}
           <p id={outDirHelp} className="muted small">
-            Leave empty for {settings?.outputDir ? <code>{settings.outputDir}</code> : 'the default folder'}.
+            {spec ? (
+              <>
+                Saved in <code>{spec.outDir}</code> as {spec.formats.map((f) => `${spec.fileBase}.${f}`).join(', ')}. Empty: the default folder.
+              </>
+            ) : (
+              'Leave empty for the default folder.'
+            )}
             {hostKind === 'browser' ? ' Folders are on the computer running Quire; files can be downloaded here when done.' : ''}
           </p>
         </div>
@@ -110,7 +141,7 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
           <button
             type="button"
             className="primary big"
-            disabled={active || starting || offline || formats.length === 0}
+            disabled={active || starting || offline || !spec || !!outDirProblem}
             onClick={() => void startExport(documentId, stageId)}
           >
             {starting ? 'Starting…' : job?.status === 'completed' ? 'Export again' : 'Start export'}

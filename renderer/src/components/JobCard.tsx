@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { isActiveStatus, type JobSnapshot } from '../../../engine/api/types.ts';
 import { jobStatusText, stepLabel } from '../lib/format.ts';
-import { cancelJob, retryJob } from '../store/actions.ts';
+import { cancelJob, retryJob } from '../store/jobs-actions.ts';
 import { useQuireStore } from '../store/store.ts';
 import { JobWarnings } from './JobWarnings.tsx';
 import { OutputList } from './OutputList.tsx';

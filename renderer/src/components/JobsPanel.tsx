@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isActiveStatus, type JobSnapshot } from '../../../engine/api/types.ts';
 import { FORMAT_LABELS, formatTime, jobStatusText } from '../lib/format.ts';
-import { cancelJob, loadJobs, navigate, rerunJob } from '../store/actions.ts';
+import { cancelJob, loadJobs, rerunJob } from '../store/jobs-actions.ts';
+import { navigate } from '../store/routing.ts';
 import { useQuireStore } from '../store/store.ts';
 import { JobWarnings, warningCount } from './JobWarnings.tsx';
 import { OutputList } from './OutputList.tsx';
@@ -82,7 +83,7 @@ function JobRow({ job }: { job: JobSnapshot }) {
           )}
           <span className="muted small">
             {' '}
-            · {job.options.formats.map((f) => FORMAT_LABELS[f]).join(', ')} · started {formatTime(job.createdAt)}
+            · {job.spec.formats.map((f) => FORMAT_LABELS[f]).join(', ')} · started {formatTime(job.createdAt)}
             {job.finishedAt ? ` · finished ${formatTime(job.finishedAt)}` : ''}
           </span>
           <p className="job-row-status">

@@ -7,7 +7,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
-import { boot, shutdown } from '../store/actions.ts';
+import { boot, shutdown } from '../store/boot.ts';
 import { resetStore, useQuireStore } from '../store/store.ts';
 import { startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
 import { OutputList } from './OutputList.tsx';

@@ -1,6 +1,6 @@
 import { formatBytes, type JobOutput, type JobSnapshot } from '../../../engine/api/types.ts';
 import { FORMAT_LABELS, fileName } from '../lib/format.ts';
-import { downloadUrl, openOutput, showOutputInFolder } from '../store/actions.ts';
+import { downloadUrl, openOutput, showOutputInFolder } from '../store/jobs-actions.ts';
 import { useQuireStore } from '../store/store.ts';
 
 /** The files a job wrote, with what this host can do with them: open, show, download, or the path. */

@@ -1,20 +1,23 @@
 import { useId } from 'react';
-import { DEFAULT_PDF_OPTIONS, PAGE_SIZES, type PageSize } from '../../../engine/api/types.ts';
-import { editExportOptions, exportOptionsOf } from '../store/actions.ts';
-import { useQuireStore } from '../store/store.ts';
+import { DEFAULT_PDF_OPTIONS, MARGIN_LIMITS_MM, PAGE_SIZES, type PageSize } from '../../../engine/api/export-spec.ts';
+import { useStageExport } from '../hooks/useStageExport.ts';
+import { editExportOptions } from '../store/export-actions.ts';
 
 const SIDES = ['top', 'right', 'bottom', 'left'] as const;
 
-/** Page size, orientation and margins of the PDF (stored in the export stage's options). */
+/**
+ * Page size, orientation and margins of the PDF (stored in the export stage's options). Shows
+ * what the export resolves to: the settings' layout unless this document chose another.
+ */
 export function PageLayoutFields({ documentId, exportStageId }: { documentId: string; exportStageId: string }) {
-  const options = exportOptionsOf(useQuireStore((s) => s.stages[documentId]?.[exportStageId]));
+  // While it does not resolve (the stage says where), the built-in layout is shown.
+  const pdf = useStageExport(documentId, exportStageId).spec?.pdf ?? DEFAULT_PDF_OPTIONS;
   const sizeId = useId();
   const marginIds = { top: useId(), right: useId(), bottom: useId(), left: useId() };
   const orientationName = useId();
-  const pdf = options.pdf ?? {};
-  const size: PageSize = pdf.pageSize ?? DEFAULT_PDF_OPTIONS.pageSize;
-  const landscape = pdf.landscape ?? DEFAULT_PDF_OPTIONS.landscape;
-  const margin = (side: (typeof SIDES)[number]) => pdf.margins?.[side] ?? DEFAULT_PDF_OPTIONS.margins[side];
+  const size: PageSize = pdf.pageSize;
+  const landscape = pdf.landscape;
+  const margin = (side: (typeof SIDES)[number]) => pdf.margins[side];
 
   return (
     <fieldset className="card">
@@ -60,14 +63,15 @@ export function PageLayoutFields({ documentId, exportStageId }: { documentId: st
             <input
               id={marginIds[side]}
               type="number"
-              min={0}
-              max={100}
+              min={MARGIN_LIMITS_MM.min}
+              max={MARGIN_LIMITS_MM.max}
               step={1}
               inputMode="numeric"
               value={margin(side)}
               onChange={(e) => {
                 const v = e.target.valueAsNumber;
-                if (Number.isFinite(v)) editExportOptions(documentId, exportStageId, { pdf: { margins: { [side]: Math.max(0, Math.min(100, v)) } } });
+                // Out of range is not saved (the model would refuse it); the field shows the browser's range hint.
+                if (Number.isFinite(v) && v >= MARGIN_LIMITS_MM.min && v <= MARGIN_LIMITS_MM.max) editExportOptions(documentId, exportStageId, { pdf: { margins: { [side]: v } } });
               }}
             />
           </div>

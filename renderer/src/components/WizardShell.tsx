@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { StageDefinition, StageState } from '../../../engine/api/types.ts';
-import { navigate, retrySaves, setStageStatus } from '../store/actions.ts';
+import { navigate } from '../store/routing.ts';
+import { retrySaves, setStageStatus } from '../store/saving.ts';
 import { useQuireStore } from '../store/store.ts';
 import { DetailsStage } from './DetailsStage.tsx';
 import { ExportStage } from './ExportStage.tsx';

@@ -4,7 +4,7 @@ import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
 import type { JobSnapshot } from '../../../engine/api/types.ts';
-import { boot, shutdown } from '../store/actions.ts';
+import { boot, shutdown } from '../store/boot.ts';
 import { resetStore, useQuireStore } from '../store/store.ts';
 import { startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
 import { useExportJob } from './useExportJob.ts';

@@ -10,7 +10,7 @@
  */
 import { useEffect } from 'react';
 import type { JobSnapshot } from '../../../engine/api/types.ts';
-import { ensureJob } from '../store/actions.ts';
+import { ensureJob } from '../store/jobs-actions.ts';
 import { useQuireStore } from '../store/store.ts';
 
 export function useExportJob(documentId: string, jobId: string | null | undefined): JobSnapshot | undefined {

@@ -1,8 +1,17 @@
 import type { StateCreator } from 'zustand';
-import type { DocumentSummary, QuireDocument, StageState } from '../../../engine/api/types.ts';
+import type { DocumentSummary, QuireDocument, StageKind, StageState, StageStatus } from '../../../engine/api/types.ts';
 import type { QuireState } from './store.ts';
 
 export type SaveStatus = 'pending' | 'saving' | 'saved' | 'error';
+
+/** What a local change of a stage state may set; `kind` and `data` go together (stage-data.ts types them). */
+export interface StageStatePatch {
+  kind?: StageKind;
+  data?: StageState['data'];
+  status?: StageStatus;
+  exportJobId?: string | null;
+  updatedAt?: number;
+}
 
 export interface DocumentsSlice {
   documents: DocumentSummary[];
@@ -19,7 +28,7 @@ export interface DocumentsSlice {
   removeDocument(id: string): void;
   /** Replaces the states from the engine, but keeps local data of stages listed in `keepLocal`. */
   setStageStates(documentId: string, states: StageState[], keepLocal?: ReadonlySet<string>): void;
-  patchStageState(documentId: string, stageId: string, patch: Partial<StageState>): void;
+  patchStageState(documentId: string, stageId: string, patch: StageStatePatch): void;
   setSaveStatus(documentId: string, status: SaveStatus): void;
 }
 
@@ -65,8 +74,12 @@ export const createDocumentsSlice: StateCreator<QuireState, [], [], DocumentsSli
   patchStageState: (documentId, stageId, patch) =>
     set((s) => {
       const doc = s.stages[documentId] ?? {};
-      const current = doc[stageId] ?? { documentId, stageId, status: 'pending', data: {}, exportJobId: null, updatedAt: Date.now() };
-      return { stages: { ...s.stages, [documentId]: { ...doc, [stageId]: { ...current, ...patch } } } };
+      const current = doc[stageId];
+      if (!current && !patch.kind) return {}; // a stage never loaded: nothing to patch until its state arrives
+      const base: StageState = current ?? ({ documentId, stageId, kind: patch.kind, status: 'pending', data: {}, problem: null, exportJobId: null, updatedAt: Date.now() } as StageState);
+      // Saving again replaces data the engine found invalid, so its problem goes with it.
+      const next = { ...base, ...patch, ...(patch.data ? { problem: null } : {}) } as StageState;
+      return { stages: { ...s.stages, [documentId]: { ...doc, [stageId]: next } } };
     }),
   setSaveStatus: (documentId, status) => set((s) => ({ saveStatus: { ...s.saveStatus, [documentId]: status } })),
 });

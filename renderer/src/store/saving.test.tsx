@@ -13,19 +13,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { QuireApi } from '../../../engine/api/contract.ts';
 import { App } from '../components/App.tsx';
 import { startRealQuire, until, type RealQuire } from '../test-support/real-quire.ts';
-import {
-  boot,
-  editDocument,
-  editExportOptions,
-  flushSaves,
-  hasUnsavedChanges,
-  navigate,
-  openDocument,
-  retrySaves,
-  saveError,
-  shutdown,
-  startExport,
-} from './actions.ts';
+import { boot, shutdown } from './boot.ts';
+import { openDocument } from './documents-actions.ts';
+import { editExportOptions, startExport } from './export-actions.ts';
+import { navigate } from './routing.ts';
+import { editDocument, flushSaves, hasUnsavedChanges, retrySaves, saveError } from './saving.ts';
 import { resetStore, useQuireStore } from './store.ts';
 
 let q: RealQuire;

@@ -9,24 +9,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { QuireApi } from '../../../engine/api/contract.ts';
 import type { JobSnapshot } from '../../../engine/api/types.ts';
 import { startRealQuire, until, type RealQuire } from '../test-support/real-quire.ts';
-import {
-  boot,
-  cancelJob,
-  createDocument,
-  deleteDocument,
-  editDocument,
-  editExportOptions,
-  editStageData,
-  flushSaves,
-  importFiles,
-  loadJobs,
-  navigate,
-  openDocument,
-  renameDocument,
-  retryJob,
-  shutdown,
-  startExport,
-} from './actions.ts';
+import { boot, shutdown } from './boot.ts';
+import { createDocument, deleteDocument, importFiles, openDocument, renameDocument } from './documents-actions.ts';
+import { editExportOptions, startExport } from './export-actions.ts';
+import { cancelJob, loadJobs, rerunJob, retryJob } from './jobs-actions.ts';
+import { navigate } from './routing.ts';
+import { editDocument, editStageData, flushSaves } from './saving.ts';
 import { resetStore, useQuireStore } from './store.ts';
 
 let q: RealQuire;
@@ -95,7 +83,7 @@ describe('boot and documents', () => {
 
   it('saves stage data as you go and keeps the export options where the engine reads them', async () => {
     const id = await newDoc('Details doc');
-    editStageData(id, 'details', { author: 'Ada Lovelace', date: '2024-05-01' });
+    editStageData(id, 'details', 'details', { author: 'Ada Lovelace', date: '2024-05-01' });
     editExportOptions(id, 'export', { formats: ['md'], pdf: { pageSize: 'Letter', margins: { top: 25 } } });
     await flushSaves(id);
     const states = await q.engine.getStageStates(id);
@@ -111,7 +99,7 @@ describe('boot and documents', () => {
     const state = (await q.engine.getStageStates(id)).find((s) => s.stageId === 'export')!;
     expect(state.data.exportOptions).toEqual({ formats: ['md'] });
     const jobId = (await startExport(id, 'export'))!;
-    expect((await q.engine.getJob(jobId)).options.outDir).toBe(q.outDir);
+    expect((await q.engine.getJob(jobId)).spec.outDir).toBe(q.outDir);
     await finalJob(jobId);
   });
 
@@ -269,5 +257,22 @@ describe('export jobs', () => {
     await loadJobs();
     expect(S().jobsLoaded).toBe(true);
     expect(Object.keys(S().jobs)).toEqual(expect.arrayContaining([ja, jb]));
+  });
+
+  it('runs a completed job again (jobs panel) as a new start of its stage, with the options the stage holds', async () => {
+    const doc = await q.engine.createDocument({ title: 'Again', source: '# Again\n', format: 'md' });
+    await q.engine.saveStageState(doc.id, 'export', { status: 'in_progress', data: { exportOptions: { formats: ['md'] } } });
+    const first = await q.engine.startExport({ documentId: doc.id, stageId: 'export' });
+    await loadJobs();
+    const done = await finalJob(first.jobId);
+    expect(done.status).toBe('completed');
+    // Not open in this window: the stage's saved choice is fetched, not the stage's default (pdf).
+    expect(S().stages[doc.id]).toBeUndefined();
+    const again = (await rerunJob(done))!;
+    expect(again).not.toBe(first.jobId);
+    const next = await finalJob(again);
+    expect(next.status).toBe('completed');
+    expect(next.outputs.map((o) => o.format)).toEqual(['md']);
+    expect(S().stages[doc.id]!.export!.exportJobId).toBe(again);
   });
 });

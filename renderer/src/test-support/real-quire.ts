@@ -39,7 +39,8 @@ export async function startRealQuire(
     dataDir: path.join(dir, 'data'),
     outputDir: outDir,
     maxThreads: 1,
-    exportDefaults: () => ({ outDir: settings.get().outputDir }),
+    // The host's settings are the engine's settings layer, as in every host.
+    settings: () => settings.get(),
     ...options.engine,
   });
   const info: HostInfo = {
@@ -47,6 +48,7 @@ export async function startRealQuire(
     canOpenPath: false,
     canShowInFolder: false,
     downloadBase: null,
+    assetBase: null,
     platform: process.platform,
     version: '0.0.0-test',
     ...options.host,
