@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rmrf, runQuire, tempDir } from './helpers.ts';
+import { CORPUS, rmrf, runQuire, tempDir } from './helpers.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(rmrf));
@@ -29,5 +29,22 @@ describe('quire export and images outside the document folder', () => {
     expect(html).not.toContain('correct-horse');
     expect(html).not.toContain('data:image');
     expect(html).toContain('<span class="quire-image-alt">leak</span>');
+  }, 120_000);
+});
+
+describe('quire export of a document with its images', () => {
+  it('the system-design-primer README embeds every local image; the only warning is its one remote image', async () => {
+    const dir = tempDir('quire-cli-primer-');
+    dirs.push(dir);
+    const readme = path.join(CORPUS, 'system-design-primer', 'README.md');
+    const out = path.join(dir, 'out');
+    const r = await runQuire(['export', readme, '--format', 'html', '--out', out, '--data-dir', path.join(dir, 'data'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('warning:'));
+    expect(warnings).toEqual([expect.stringMatching(/^quire: README\.md: warning: image https:\/\/camo\.githubusercontent\.com\/\S+ is on the web and was not downloaded/)]);
+    const html = fs.readFileSync(path.join(out, 'README.html'), 'utf8');
+    expect(html).not.toContain('quire-image-missing');
+    // Every image in the folder the README uses is embedded once per use.
+    expect((html.match(/<img src="data:image\//g) ?? []).length).toBeGreaterThanOrEqual(36);
   }, 120_000);
 });

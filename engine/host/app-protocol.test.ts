@@ -6,8 +6,11 @@ import {
   APP_CSP,
   APP_ENTRY_URL,
   APP_ORIGIN,
+  ASSET_PATH,
   PDF_CSP,
+  appAssetShaOf,
   appResponseHeaders,
+  assetResponseHeaders,
   devCsp,
   isAllowedPdfRequest,
   originOf,
@@ -88,6 +91,31 @@ describe('CSP', () => {
     const csp = devCsp('http://localhost:5173/');
     expect(directives(csp).get('connect-src')).toEqual(["'self'", 'http://localhost:5173', 'ws://localhost:5173']);
     expect(csp).not.toMatch(/unsafe-eval/);
+  });
+});
+
+describe('document assets under quire://app', () => {
+  it('names a stored file only by a 64-hex sha256 on the app host', () => {
+    const sha = 'ab'.repeat(32);
+    expect(appAssetShaOf(`${APP_ORIGIN}${ASSET_PATH}/${sha}`)).toBe(sha);
+    for (const url of [
+      `${APP_ORIGIN}${ASSET_PATH}/${sha.toUpperCase()}`,
+      `${APP_ORIGIN}${ASSET_PATH}/${sha}?x=1`,
+      `${APP_ORIGIN}${ASSET_PATH}/${sha}/x`,
+      `${APP_ORIGIN}${ASSET_PATH}/..%2findex.html`,
+      `quire://pdf${ASSET_PATH}/${sha}`,
+      `${APP_ORIGIN}/assets/${sha}`,
+    ]) {
+      expect(appAssetShaOf(url), url).toBeNull();
+    }
+  });
+
+  it('serves it as its own image type that runs and loads nothing', () => {
+    const h = assetResponseHeaders('image/svg+xml');
+    expect(h['content-type']).toBe('image/svg+xml');
+    expect(directives(h['content-security-policy']!).get('default-src')).toEqual(["'none'"]);
+    expect(h['x-content-type-options']).toBe('nosniff');
+    expect(h['cache-control']).toContain('immutable');
   });
 });
 

@@ -11,13 +11,19 @@
  * const hit = resolveAppFile('/opt/quire/out/renderer', 'quire://app/assets/index-3f2a.js');
  * // { file: '/opt/quire/out/renderer/assets/index-3f2a.js', mime: 'text/javascript; charset=utf-8' }
  */
-import path from 'node:path';
+import { resolveStaticFile } from './static-files.ts';
 
 export const APP_SCHEME = 'quire';
-export const APP_HOST = 'app';
+const APP_HOST = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
-export const PDF_HOST = 'pdf';
+const PDF_HOST = 'pdf';
+/**
+ * Where a host serves a document's stored files by sha256 (HostInfo.assetBase): the browser
+ * host over HTTP with its token, the desktop app as `quire://app/document-assets/<sha256>`.
+ * Not /assets/: that is the built UI's own folder.
+ */
+export const ASSET_PATH = '/document-assets';
 
 /**
  * The app window's policy. Scripts and styles only from our own files (Vite emits them as
@@ -85,75 +91,57 @@ export function appResponseHeaders(mime: string): Record<string, string> {
   };
 }
 
+function parseUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * `scheme://host[:port]` of a URL, for any scheme. WHATWG `URL#origin` is "null" for
  * schemes Node does not know (quire:), while Chromium treats our privileged standard
  * scheme as a real origin; this matches Chromium. Null when the URL does not parse or has no host.
  */
 export function originOf(url: string): string | null {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return null;
-  }
+  const u = parseUrl(url);
+  if (!u) return null;
   if (!u.host) return null;
   return `${u.protocol}//${u.host}`.toLowerCase();
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.txt': 'text/plain; charset=utf-8',
-};
+/**
+ * The file under `rootDir` that `requestUrl` names, or null (→ 404) when the URL is not
+ * ours or would leave the folder (static-files.ts decides, as for the browser host).
+ */
+export function resolveAppFile(rootDir: string, requestUrl: string): { file: string; mime: string } | null {
+  const u = parseUrl(requestUrl);
+  if (!u) return null;
+  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return null;
+  return resolveStaticFile(rootDir, u.pathname);
+}
 
-export function mimeFor(file: string): string {
-  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+/** The sha256 a `quire://app/document-assets/<sha256>` URL names, or null (not an asset URL). */
+export function appAssetShaOf(requestUrl: string): string | null {
+  const u = parseUrl(requestUrl);
+  if (!u || u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST || u.search || u.hash) return null;
+  const m = new RegExp(`^${ASSET_PATH}/([0-9a-f]{64})$`).exec(u.pathname);
+  return m ? m[1]! : null;
 }
 
 /**
- * The file under `rootDir` that `requestUrl` names, or null (→ 404) when the URL is not
- * ours or would leave the folder. A path without an extension is a client-side route and
- * gets index.html.
+ * A stored document file is only ever an image: its own type, never sniffed, and for an SVG
+ * opened on its own no scripts and nothing loaded. Content-addressed, so cached for good.
  */
-export function resolveAppFile(rootDir: string, requestUrl: string): { file: string; mime: string } | null {
-  let u: URL;
-  try {
-    u = new URL(requestUrl);
-  } catch {
-    return null;
-  }
-  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return null;
-  let rel: string;
-  try {
-    rel = decodeURIComponent(u.pathname);
-  } catch {
-    return null;
-  }
-  // A NUL, a backslash or a `..` segment (however encoded) can only be an attempt to escape the folder.
-  if (rel.includes('\0') || rel.includes('\\') || rel.split('/').includes('..')) return null;
-  if (rel === '/' || rel === '') rel = '/index.html';
-  if (!path.posix.extname(rel)) rel = '/index.html';
-  const root = path.resolve(rootDir);
-  const file = path.resolve(root, `.${path.posix.normalize(rel)}`);
-  const inside = path.relative(root, file);
-  if (!inside || inside.startsWith('..') || path.isAbsolute(inside)) return null;
-  return { file, mime: mimeFor(file) };
+export function assetResponseHeaders(mediaType: string): Record<string, string> {
+  return {
+    'content-type': mediaType,
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    'x-content-type-options': 'nosniff',
+    'cross-origin-resource-policy': 'same-origin',
+    'cache-control': 'private, max-age=31536000, immutable',
+  };
 }
 
 /** `quire://pdf/<token>` for a document handed to the PDF window. */
@@ -163,12 +151,8 @@ export function pdfDocumentUrl(token: string): string {
 
 /** The token of a `quire://pdf/<token>` URL, or null. */
 export function pdfTokenOf(url: string): string | null {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return null;
-  }
+  const u = parseUrl(url);
+  if (!u) return null;
   if (u.protocol !== `${APP_SCHEME}:` || u.host !== PDF_HOST || u.search || u.hash) return null;
   const token = u.pathname.replace(/^\//, '');
   return /^[A-Za-z0-9-]{8,64}$/.test(token) ? token : null;

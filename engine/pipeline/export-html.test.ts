@@ -272,7 +272,12 @@ describe('images', () => {
   it('an image over the size cap is not embedded', () => {
     const { html, warnings } = run('![big](img/big.png)', { maxImageBytes: 1000 });
     expect(html).not.toContain('data:image');
-    expect(warnings).toEqual(['image img/big.png is 4 KB, larger than the 1 KB limit, and was not embedded']);
+    expect(warnings).toEqual(['image img/big.png is 4.0 KB, larger than the 1000 B limit, and was not embedded']);
+    // Sizes that round to the same text are given in bytes, so the message never reads "4.0 KB, larger than 4.0 KB".
+    const size = fs.statSync(path.join(dir, 'doc', 'img', 'big.png')).size;
+    expect(run('![big](img/big.png)', { maxImageBytes: size - 1 }).warnings).toEqual([
+      `image img/big.png is ${size} bytes, larger than the ${size - 1}-byte limit, and was not embedded`,
+    ]);
     expect(run('![big](img/big.png)').warnings).toEqual([]); // the default cap is 10 MB
   });
 

@@ -64,7 +64,7 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
     if (!title && page.title) title = page.title;
   }
 
-  const images = new ImageInliner(input.baseDir, options);
+  const images = new ImageInliner(input.assets ?? input.baseDir, options);
   const body = sanitizeHtml(tokens, { image: (img) => images.render(img) });
   const meta = input.meta ?? {};
   const first = body.headings[0];

@@ -3,6 +3,7 @@
  * folder (../, absolute paths, file: URLs, symlinks leading out) and files whose bytes are not
  * a supported image are never embedded; each gets a warning naming the reference.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -196,5 +197,32 @@ describe('sniffImage and isSvgDocument', () => {
       expect(isSvgDocument(Buffer.from(bad)), bad).toBe(false);
     }
     expect(isSvgDocument(Buffer.from([0x3c, 0x73, 0x76, 0x67, 0x3e, 0xff, 0x3c, 0x2f, 0x73, 0x76, 0x67, 0x3e]))).toBe(false); // not UTF-8
+  });
+});
+
+describe("a job's stored assets", () => {
+  it('embeds only the listed files with the hash they were started with, whatever the folder holds', () => {
+    const store = path.join(dir, 'store-copy.png');
+    fs.writeFileSync(store, PNG);
+    const sha256 = createHash('sha256').update(PNG).digest('hex');
+    const run = (source: string, files: Record<string, { path: string; sha256: string }>, problems: Record<string, string> = {}) =>
+      generateExportHtml({ title: '', source, format: 'md', baseDir: doc, meta: {}, assets: { files, problems } });
+
+    const ok = run('![a](./img/x%20y.png?v=1)', { 'img/x y.png': { path: store, sha256 } });
+    expect(ok.warnings).toEqual([]);
+    expect(ok.html).toContain(`<img src="data:image/png;base64,${b64(PNG)}" data-src="./img/x%20y.png?v=1" alt="a">`);
+
+    // In the folder but not in the list: not read from the folder.
+    const notListed = run('![i](img/inside.png)', {});
+    expect(notListed.warnings).toEqual(['image img/inside.png not found: it was not imported with the document (add it in the Write stage)']);
+    expect(notListed.html).not.toContain('data:image');
+
+    const refused = run('![o](../real.png)', {}, { '../real.png': "image ../real.png is outside the document's folder and was not embedded" });
+    expect(refused.warnings).toEqual(["image ../real.png is outside the document's folder and was not embedded"]);
+
+    fs.writeFileSync(store, OUTSIDE_PNG);
+    const changed = run('![a](img/a.png)', { 'img/a.png': { path: store, sha256 } });
+    expect(changed.warnings).toEqual(['image img/a.png: its copy in the data folder was changed since the export started; add it again in the Write stage']);
+    expect(changed.html).not.toContain('data:image');
   });
 });

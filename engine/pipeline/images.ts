@@ -17,25 +17,30 @@
  * supported type (sniffImage: the signature decides, not the extension). Anything else is a
  * placeholder and a warning naming the reference, never embedded.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SaxesParser } from 'saxes';
+import { IMAGE_TYPE_NAMES, isDataImageUri, type ImageMediaType } from '../api/media-types.ts';
+import { formatBytes } from '../api/types.ts';
+import { normaliseAssetRef } from './asset-refs.ts';
 import { escapeAttr, escapeText } from './html-tokenizer.ts';
-import { urlScheme, type ImageRequest } from './sanitize.ts';
+import { urlScheme } from '../api/asset-ref.ts';
+import type { ImageRequest } from './sanitize.ts';
+import type { ExportAssets } from './types.ts';
 
-const SUPPORTED_TYPES = 'png, jpeg, gif, webp, avif, bmp or svg';
-
+/** Largest image embedded or stored with a document. */
 export const DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
-
-const DATA_IMAGE = /^data:image\/(?:png|jpeg|gif|webp|svg\+xml|avif|bmp)[;,]/i;
 
 export interface ImageInlinerOptions {
   /** Largest file embedded, in bytes (default 10 MB); larger ones become a placeholder. */
   maxImageBytes?: number;
 }
 
-type Embedded = { ok: true; dataUri: string } | { ok: false; warning: string };
+/** An image's bytes and type, or why it cannot be used (`missing`: not found, as opposed to refused). */
+export type LoadedImage = { ok: true; data: Buffer; mime: ImageMediaType } | { ok: false; warning: string; missing?: boolean };
+type Embedded = LoadedImage;
 
 function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
@@ -93,7 +98,7 @@ function ftypBrands(bytes: Buffer): string[] {
 }
 
 /** The MIME type the bytes are, when it is an image type Quire embeds; null otherwise. */
-export function sniffImage(bytes: Buffer): string | null {
+export function sniffImage(bytes: Buffer): ImageMediaType | null {
   if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.readUInt32BE(4) === 0x0d0a1a0a) return 'image/png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
   if (bytes.length >= 6 && /^GIF8[79]a$/.test(bytes.toString('latin1', 0, 6))) return 'image/gif';
@@ -164,20 +169,42 @@ function describeContent(bytes: Buffer, ext: string): string {
   return 'text';
 }
 
-function formatSize(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
-  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+/** "is 10.2 MB, larger than the 10.0 MB limit"; exact bytes when rounding would make them look equal. */
+function sizeOverLimit(bytes: number, limit: number): string {
+  const [size, max] = [formatBytes(bytes), formatBytes(limit)];
+  return size === max ? `is ${bytes} bytes, larger than the ${limit}-byte limit` : `is ${size}, larger than the ${max} limit`;
 }
 
+/**
+ * Whether `data` is an image Quire embeds and within the size limit; `src` names it in the
+ * warning. The one check for a document's image, at import, when added later, and at export.
+ */
+export function checkImage(data: Buffer, src: string, maxBytes = DEFAULT_MAX_IMAGE_BYTES, fileName = src): LoadedImage {
+  if (data.length > maxBytes) return { ok: false, warning: `image ${src} ${sizeOverLimit(data.length, maxBytes)}, and was not embedded` };
+  // The bytes decide, never the extension: a text file named .png is not embedded.
+  const mime = sniffImage(data);
+  if (!mime) {
+    const content = describeContent(data, extname(fileName.replace(/[?#].*$/s, '')).toLowerCase());
+    return { ok: false, warning: `image ${src} is not a ${IMAGE_TYPE_NAMES} image (its content is ${content}) and was not embedded` };
+  }
+  return { ok: true, data, mime };
+}
+
+/**
+ * Images come from the document's folder (`baseDir`, read with resolveInsideFolder's rules),
+ * or, for a job, only from the document's stored assets (`ExportAssets`): never both.
+ */
 export class ImageInliner {
   readonly #baseDir: string | null;
+  readonly #assets: ExportAssets | null;
   readonly #maxBytes: number;
   readonly #cache = new Map<string, Embedded>();
   readonly #warnings = new Set<string>();
   #realBase: string | undefined;
 
-  constructor(baseDir: string | null, options: ImageInlinerOptions = {}) {
-    this.#baseDir = baseDir;
+  constructor(files: string | null | ExportAssets, options: ImageInlinerOptions = {}) {
+    this.#baseDir = typeof files === 'string' ? files : null;
+    this.#assets = typeof files === 'object' ? files : null;
     this.#maxBytes = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   }
 
@@ -191,7 +218,7 @@ export class ImageInliner {
     const src = img.src?.trim() ?? '';
     if (src === '') return `<img${img.attrs}>`;
     if (src.startsWith('data:')) {
-      if (DATA_IMAGE.test(src)) return `<img src="${escapeAttr(src)}"${img.attrs}>`;
+      if (isDataImageUri(src)) return `<img src="${escapeAttr(src)}"${img.attrs}>`;
       return this.#placeholder(img, `image ${short(src)} is not an image and was left out`, false);
     }
     const scheme = urlScheme(src);
@@ -219,12 +246,40 @@ export class ImageInliner {
       path = src;
     }
 
-    const result = this.#embed(path, src);
+    const result = this.#assets ? this.#fromAssets(this.#assets, src) : this.load(path, src);
     if (!result.ok) return this.#placeholder(img, result.warning);
-    return `<img src="${result.dataUri}" data-src="${escapeAttr(src)}"${img.attrs}>`;
+    return `<img src="data:${result.mime};base64,${result.data.toString('base64')}" data-src="${escapeAttr(src)}"${img.attrs}>`;
   }
 
-  #embed(path: string, src: string): Embedded {
+  /** A stored asset by its normalised ref, its bytes checked against the hash the job was started with. */
+  #fromAssets(assets: ExportAssets, src: string): Embedded {
+    const ref = normaliseAssetRef(src);
+    const file = ref === null ? undefined : assets.files[ref];
+    if (!file) {
+      const problem = ref === null ? undefined : assets.problems[ref];
+      return { ok: false, warning: problem ?? `image ${src} not found: it was not imported with the document (add it in the Write stage)` };
+    }
+    const cached = this.#cache.get(file.sha256);
+    if (cached) return cached;
+    let result: Embedded;
+    try {
+      const data = readFileSync(file.path);
+      result =
+        createHash('sha256').update(data).digest('hex') === file.sha256
+          ? checkImage(data, src, this.#maxBytes)
+          : { ok: false, warning: `image ${src}: its copy in the data folder was changed since the export started; add it again in the Write stage` };
+    } catch {
+      result = { ok: false, warning: `image ${src}: its copy in the data folder is missing; add it again in the Write stage` };
+    }
+    this.#cache.set(file.sha256, result);
+    return result;
+  }
+
+  /**
+   * The image `path` leads to inside the document's folder (`src` names it in warnings):
+   * import records a document's images with this, so what is stored is what an export embeds.
+   */
+  load(path: string, src = path): Embedded {
     // Markdown writes "my image.png" as "my%20image.png"; "?v=2" or "#part" is rarely part of a
     // file name, so try without them first, then the path exactly as written.
     const candidates = new Set<string>();
@@ -240,7 +295,7 @@ export class ImageInliner {
 
     if (this.#baseDir === null) {
       if ([...candidates].some((c) => !isAbsolute(c))) {
-        return { ok: false, warning: `image ${src} not found (the document has no folder to resolve relative paths against)` };
+        return { ok: false, missing: true, warning: `image ${src} not found (the document has no folder to resolve relative paths against)` };
       }
       return { ok: false, warning: `image ${src} was not embedded: Quire embeds only images from the document's own folder, and this document has none (it was not imported from a file)` };
     }
@@ -259,7 +314,7 @@ export class ImageInliner {
       return result;
     }
     if (outside) return { ok: false, warning: `image ${src} is outside the document's folder and was not embedded` };
-    return { ok: false, warning: `image ${src} not found` };
+    return { ok: false, missing: true, warning: `image ${src} not found` };
   }
 
   /** The document folder's real path, resolved once (undefined if it does not exist). */
@@ -275,8 +330,9 @@ export class ImageInliner {
   }
 
   #read(full: string, bytes: number, src: string): Embedded {
+    // Checked before reading too: a huge file is never loaded.
     if (bytes > this.#maxBytes) {
-      return { ok: false, warning: `image ${src} is ${formatSize(bytes)}, larger than the ${formatSize(this.#maxBytes)} limit, and was not embedded` };
+      return { ok: false, warning: `image ${src} ${sizeOverLimit(bytes, this.#maxBytes)}, and was not embedded` };
     }
     let data: Buffer;
     try {
@@ -290,13 +346,7 @@ export class ImageInliner {
     } catch (e) {
       return { ok: false, warning: `image ${src} could not be read (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
     }
-    // The bytes decide, never the extension: a text file named .png is not embedded.
-    const mime = sniffImage(data);
-    if (!mime) {
-      const content = describeContent(data, extname(full).toLowerCase());
-      return { ok: false, warning: `image ${src} is not a ${SUPPORTED_TYPES} image (its content is ${content}) and was not embedded` };
-    }
-    return { ok: true, dataUri: `data:${mime};base64,${data.toString('base64')}` };
+    return checkImage(data, src, this.#maxBytes, full);
   }
 
   /** `keepSrc` false: the src is not worth keeping for the Markdown output (javascript:, data:text/html, …). */

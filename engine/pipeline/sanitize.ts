@@ -15,6 +15,8 @@
  * const { html, headings } = sanitizeHtml('<h2>Intro</h2><img src=x onerror=alert(1)>');
  * // html: '<h2 id="intro">Intro</h2><img>' ; headings: [{ level: 2, text: 'Intro', id: 'intro' }]
  */
+import { urlScheme } from '../api/asset-ref.ts';
+import { isDataImageUri } from '../api/media-types.ts';
 import type { Heading } from './types.ts';
 import { decodeEntities, escapeAttr, escapeText, tokenizeHtml, type HtmlAttr, type HtmlToken } from './html-tokenizer.ts';
 import { Slugger } from './slug.ts';
@@ -66,17 +68,9 @@ const DROP_ATTRS = new Set([
 const URL_ATTRS = new Set(['href', 'xlink:href', 'src', 'cite', 'longdesc', 'usemap']);
 const LINK_SCHEMES = new Set(['http', 'https', 'mailto', 'tel']);
 const UNSAFE_STYLE = /expression\s*\(|javascript:|vbscript:|behavior\s*:|-moz-binding/i;
-const DATA_IMAGE = /^data:image\/(?:png|jpeg|gif|webp|svg\+xml|avif|bmp)[;,]/i;
-
-/** The scheme of a URL as a browser would read it (tabs, newlines and controls ignored), lower-cased. */
-export function urlScheme(url: string): string | null {
-  const squeezed = url.replace(/[\u0000-\u0020\u007f]/g, '');
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(squeezed);
-  return m ? m[1].toLowerCase() : null;
-}
 
 /** Whether an href may stay: relative, #fragment, http(s), mailto, tel. */
-export function isSafeLink(url: string): boolean {
+function isSafeLink(url: string): boolean {
   const scheme = urlScheme(url);
   return scheme === null || LINK_SCHEMES.has(scheme);
 }
@@ -85,12 +79,12 @@ function safeUrl(tag: string, attr: string, value: string): string | null {
   const v = value.trim();
   if (attr === 'src') return null; // media and input sources: offline export, dropped (img is handled apart)
   if (attr === 'usemap' || tag === 'use') return v.startsWith('#') ? v : null;
-  if (tag === 'image' || tag === 'feimage') return DATA_IMAGE.test(v) ? v : null;
+  if (tag === 'image' || tag === 'feimage') return isDataImageUri(v) ? v : null;
   return isSafeLink(v) ? v : null;
 }
 
 /** Serializes the attributes that are safe on `tag`, each with a leading space. */
-export function safeAttributes(tag: string, attrs: HtmlAttr[], skip?: ReadonlySet<string>): string {
+function safeAttributes(tag: string, attrs: HtmlAttr[], skip?: ReadonlySet<string>): string {
   const seen = new Set<string>();
   let out = '';
   for (const a of attrs) {
@@ -111,7 +105,7 @@ export function safeAttributes(tag: string, attrs: HtmlAttr[], skip?: ReadonlySe
 }
 
 function defaultImage(img: ImageRequest): string {
-  const src = img.src !== null && DATA_IMAGE.test(img.src.trim()) ? ` src="${escapeAttr(img.src.trim())}"` : '';
+  const src = img.src !== null && isDataImageUri(img.src.trim()) ? ` src="${escapeAttr(img.src.trim())}"` : '';
   return `<img${src}${img.attrs}>`;
 }
 

@@ -5,9 +5,19 @@ export interface ExportHtmlInput {
   title: string;
   source: string;
   format: SourceFormat;
-  /** Folder that relative image paths resolve against; null when the document has none. */
+  /** Folder that relative image paths resolve against; null when the document has none. Unused when `assets` is given. */
   baseDir: string | null;
   meta: DocumentMeta;
+  /** A job's images: only these stored files are embedded, never the document's folder. */
+  assets?: ExportAssets;
+}
+
+/** The document's stored files an export may embed, by normalised ref (asset-refs.ts). */
+export interface ExportAssets {
+  /** Each stored file: its path in the data folder's asset store and the SHA-256 it must still have. */
+  files: Record<string, { path: string; sha256: string }>;
+  /** Why a ref has no stored file (refused at import), used as its warning. */
+  problems: Record<string, string>;
 }
 
 export interface Heading {

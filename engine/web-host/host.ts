@@ -10,20 +10,28 @@ import type { HostInfo, QuireApi } from '../api/contract.ts';
 import type { Engine } from '../engine.ts';
 import { createQuireApi } from '../host/create-api.ts';
 import type { SettingsStore } from '../host/settings.ts';
+import { ASSET_PATH } from '../host/app-protocol.ts';
 import { DOWNLOAD_PATH } from './server.ts';
 
 export const TOKEN_FILE = 'web-host.token';
 
-export function browserHostInfo(version: string): HostInfo {
+function browserHostInfo(version: string): HostInfo {
   return {
     kind: 'browser',
     // A page cannot ask the OS to open a file: the UI offers a download instead.
     canOpenPath: false,
     canShowInFolder: false,
     downloadBase: DOWNLOAD_PATH,
+    // Same token as a download (the page adds ?token=).
+    assetBase: ASSET_PATH,
     platform: process.platform,
     version,
   };
+}
+
+/** What the browser host serves at ASSET_PATH: the engine's content-addressed store. */
+export function webHostAssetReader(engine: Engine): (sha256: string) => Promise<{ data: Buffer; mediaType: string } | null> {
+  return async (sha256) => engine.readAsset(sha256);
 }
 
 export function createWebHostApi(engine: Engine, settings: SettingsStore, version: string): QuireApi {

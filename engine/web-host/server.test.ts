@@ -12,7 +12,7 @@ import { API_EVENTS, API_METHODS, type QuireApi } from '../api/contract.ts';
 import { connect, type Transport } from '../api/rpc.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { JsonSettingsStore, defaultSettings } from '../host/settings.ts';
-import { TOKEN_FILE, createWebHostApi, loadOrCreateToken } from './host.ts';
+import { TOKEN_FILE, createWebHostApi, loadOrCreateToken, webHostAssetReader } from './host.ts';
 import { contentDisposition, startWebHost, tokenMatches, type WebHost } from './server.ts';
 
 const TOKEN = 'server-test-token-abcdefghijklmnop';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const outDir = path.join(dir, 'out');
   engine = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: outDir, maxThreads: 1 });
   const settings = new JsonSettingsStore(path.join(dir, 'settings.json'), defaultSettings(outDir));
-  host = await startWebHost({ api: createWebHostApi(engine, settings, '1.2.3'), staticDir: web, token: TOKEN, port: 0 });
+  host = await startWebHost({ api: createWebHostApi(engine, settings, '1.2.3'), staticDir: web, token: TOKEN, port: 0, readAsset: webHostAssetReader(engine) });
 });
 
 afterAll(async () => {
@@ -162,7 +162,7 @@ describe('the WebSocket upgrade', () => {
     const c = await wsClient();
     try {
       const info = await c.getHostInfo();
-      expect(info).toMatchObject({ kind: 'browser', canOpenPath: false, canShowInFolder: false, downloadBase: '/download', version: '1.2.3' });
+      expect(info).toMatchObject({ kind: 'browser', canOpenPath: false, canShowInFolder: false, downloadBase: '/download', assetBase: '/document-assets', version: '1.2.3' });
       await expect(c.openOutput('/etc/passwd')).rejects.toMatchObject({ code: 'UNSUPPORTED_ON_HOST' });
       // Payloads are validated on this side of the socket.
       await expect(c.getDocument('')).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
@@ -220,6 +220,42 @@ describe('downloads', () => {
     const gone = await get(`/download/${jobs[1]!.id}/md?token=${TOKEN}`);
     expect(gone.status).toBe(410);
     expect(gone.body.toString()).toMatch(/^Twin \(2\)\.md is gone .*export again to recreate it\.\n$/);
+  });
+});
+
+describe('document assets', () => {
+  // A 1×1 PNG and an SVG that would run a script if it were ever served as a page.
+  const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==', 'base64');
+  const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><script>alert(1)</script><rect width="4" height="4"/></svg>');
+
+  it('serves a stored image by its sha256 with the token, as an image that cannot run anything', async () => {
+    const doc = await engine.createDocument({ title: 'Pics', source: '# Pics\n\n![a](img/a.png) ![b](b.svg)', format: 'md' });
+    expect(doc.assets.map((a) => a.status)).toEqual(['missing', 'missing']);
+    const withAssets = await engine.addDocumentAssets(doc.id, [
+      { path: 'img/a.png', data: PNG.toString('base64') },
+      { path: 'b.svg', data: SVG.toString('base64') },
+    ]);
+    const png = withAssets.assets.find((a) => a.ref === 'img/a.png')!;
+    const svg = withAssets.assets.find((a) => a.ref === 'b.svg')!;
+    expect(png).toMatchObject({ status: 'stored', mediaType: 'image/png' });
+    expect(svg).toMatchObject({ status: 'stored', mediaType: 'image/svg+xml' });
+
+    const r = await get(`/document-assets/${png.sha256}?token=${TOKEN}`);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('image/png');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['cache-control']).toContain('immutable');
+    expect(r.body.equals(PNG)).toBe(true);
+    const s = await get(`/document-assets/${svg.sha256}?token=${TOKEN}`);
+    expect(s.headers['content-type']).toBe('image/svg+xml');
+    expect(s.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'");
+
+    // The same credentials as a download; only a 64-hex hash names an asset.
+    expect((await get(`/document-assets/${png.sha256}`)).status).toBe(403);
+    expect((await get(`/document-assets/${png.sha256}?token=nope`)).status).toBe(403);
+    expect((await get(`/document-assets/${'0'.repeat(64)}?token=${TOKEN}`)).status).toBe(404);
+    expect((await get(`/document-assets/${png.sha256!.toUpperCase()}?token=${TOKEN}`)).status).toBe(404);
+    expect((await get(`/document-assets/..%2f..%2fsecret.txt?token=${TOKEN}`)).status).toBe(404);
   });
 });
 

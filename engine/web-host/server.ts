@@ -18,16 +18,19 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { API_EVENTS, API_METHODS, type QuireApi } from '../api/contract.ts';
 import { isQuireError } from '../api/errors.ts';
 import { serve, type Transport } from '../api/rpc.ts';
+import { textFrameTransport } from '../api/transport-messages.ts';
 import { validateCall } from '../api/schemas.ts';
 import type { ExportFormat } from '../api/types.ts';
-import { mimeFor } from '../host/app-protocol.ts';
+import { ASSET_PATH, assetResponseHeaders } from '../host/app-protocol.ts';
+import { resolveStaticFile } from '../host/static-files.ts';
 import { readIntactOutput } from '../jobs/output-claims.ts';
 
 /** Loopback only: the host is a local UI server, never reachable from the network. */
-export const WEB_HOST_ADDRESS = '127.0.0.1';
-export const RPC_PATH = '/rpc';
+const WEB_HOST_ADDRESS = '127.0.0.1';
+const RPC_PATH = '/rpc';
 export const DOWNLOAD_PATH = '/download';
-/** Documents are capped at 10 MB of text; leave room for JSON escaping. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Documents are capped at 10 MB of text, addDocumentAssets at 24 MB of base64 (schemas.ts); leave room for JSON escaping. */
 const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 const PING_INTERVAL_MS = 20_000;
 
@@ -40,6 +43,8 @@ export interface WebHostOptions {
   port: number;
   /** Unexpected server-side errors (never sent to the page with a stack). */
   onError?: (e: unknown) => void;
+  /** A stored document file by its sha256 (engine.readAsset); without it ASSET_PATH answers 404. */
+  readAsset?: (sha256: string) => Promise<{ data: Buffer; mediaType: string } | null>;
 }
 
 export interface WebHost {
@@ -93,41 +98,21 @@ function securityHeaders(port: number): Record<string, string> {
   };
 }
 
-/** A Transport over one server-side socket: JSON text frames, one close notification. */
+/** One server-side `ws` socket as the shared text-frame transport (engine/api/transport-messages.ts). */
 function socketTransport(socket: WebSocket): Transport {
-  const closeHandlers = new Set<() => void>();
-  let closed = false;
-  socket.on('close', () => {
-    if (closed) return;
-    closed = true;
-    for (const h of [...closeHandlers]) h();
-  });
-  return {
-    send(message) {
-      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
-    },
-    onMessage(handler) {
-      const listener = (data: WebSocket.RawData, isBinary: boolean) => {
-        if (isBinary) return;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(String(data));
-        } catch {
-          return; // not ours; the rpc layer ignores anything it does not understand too
-        }
-        handler(parsed);
+  return textFrameTransport({
+    isOpen: () => socket.readyState === WebSocket.OPEN,
+    sendText: (text) => socket.send(text),
+    onText(listener) {
+      const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+        if (!isBinary) listener(String(data));
       };
-      socket.on('message', listener);
-      return () => socket.off('message', listener);
+      socket.on('message', onMessage);
+      return () => socket.off('message', onMessage);
     },
-    onClose(handler) {
-      closeHandlers.add(handler);
-      return () => closeHandlers.delete(handler);
-    },
-    close() {
-      socket.close();
-    },
-  };
+    onClose: (listener) => socket.on('close', listener),
+    close: () => socket.close(),
+  });
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
@@ -197,17 +182,34 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     res.end(data);
   };
 
-  const serveStatic = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
-    let rel: string;
+  /** Content-addressed, so immutable; served as an image only, never as a page that could run. */
+  const serveAsset = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    if (!tokenMatches(url.searchParams.get('token'), token)) return send(res, 403, 'Forbidden: missing or wrong token.');
+    const sha = url.pathname.slice(ASSET_PATH.length + 1);
+    if (!SHA256_HEX.test(sha) || !options.readAsset) return send(res, 404, 'Not found.');
+    let asset: { data: Buffer; mediaType: string } | null;
     try {
-      rel = decodeURIComponent(url.pathname);
-    } catch {
-      return send(res, 400, 'Bad request.');
+      asset = await options.readAsset(sha);
+    } catch (e) {
+      if (isQuireError(e) && e.code === 'ASSET_NOT_FOUND') return send(res, 404, 'Not found.');
+      throw e;
     }
-    if (rel.includes('\0')) return send(res, 400, 'Bad request.');
-    if (rel === '/' || rel === '') rel = '/index.html';
-    const file = path.resolve(staticRoot, `.${path.posix.normalize(rel)}`);
-    if (file !== staticRoot && !file.startsWith(staticRoot + path.sep)) return send(res, 404, 'Not found.');
+    if (!asset) return send(res, 404, 'Not found.');
+    const base = Object.fromEntries(Object.entries(securityHeaders(port)).map(([k, v]) => [k.toLowerCase(), v]));
+    res.writeHead(200, {
+      // The same rules as the desktop app's (an SVG opened on its own runs and loads nothing), replacing the page's CSP.
+      ...base,
+      ...assetResponseHeaders(asset.mediaType),
+      'Content-Length': String(asset.data.byteLength),
+    });
+    if (req.method === 'HEAD') return res.end();
+    res.end(asset.data);
+  };
+
+  const serveStatic = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    const hit = resolveStaticFile(staticRoot, url.pathname);
+    if (!hit) return send(res, 404, 'Not found.');
+    const { file, mime } = hit;
     let stat: fs.Stats;
     try {
       stat = await fs.promises.stat(file);
@@ -215,10 +217,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     } catch {
       return send(res, 404, 'Not found.');
     }
-    const hashed = rel.startsWith('/assets/');
+    const hashed = url.pathname.startsWith('/assets/');
     res.writeHead(200, {
       ...securityHeaders(port),
-      'Content-Type': mimeFor(file),
+      'Content-Type': mime,
       'Content-Length': String(stat.size),
       // Vite names assets by content hash; index.html must always be fresh.
       'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
@@ -236,6 +238,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       const url = new URL(req.url ?? '/', `http://${WEB_HOST_ADDRESS}:${port}`);
       if (url.pathname === RPC_PATH) return send(res, 426, 'Upgrade required: this address takes WebSocket connections.');
       if (url.pathname.startsWith(`${DOWNLOAD_PATH}/`)) return serveDownload(req, res, url);
+      if (url.pathname.startsWith(`${ASSET_PATH}/`)) return serveAsset(req, res, url);
       return serveStatic(req, res, url);
     })().catch((e) => {
       options.onError?.(e);

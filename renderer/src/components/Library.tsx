@@ -1,7 +1,10 @@
 import { useId, useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { DocumentSummary } from '../../../engine/api/types.ts';
+import { filesFromDrop, filesFromInput } from '../lib/folder-import.ts';
 import { formatTime } from '../lib/format.ts';
-import { createDocument, deleteDocument, importFiles, navigate, renameDocument } from '../store/actions.ts';
+import { importChosenFiles, importFolder } from '../store/asset-actions.ts';
+import { createDocument, deleteDocument, renameDocument } from '../store/documents-actions.ts';
+import { navigate } from '../store/routing.ts';
 import { useQuireStore } from '../store/store.ts';
 import { useFocusHeading } from './useFocusHeading.ts';
 
@@ -16,8 +19,11 @@ export function Library() {
     e.preventDefault();
     dragDepth.current = 0;
     setDragging(false);
-    const files = [...(e.dataTransfer?.files ?? [])];
-    if (files.length) void importFiles(files);
+    if (!e.dataTransfer) return;
+    // Read the entries now: the DataTransfer is emptied once this handler returns.
+    const dropped = filesFromDrop(e.dataTransfer);
+    const plain = [...e.dataTransfer.files];
+    void dropped.then(({ files, hadFolder }) => (hadFolder ? importFolder(files) : plain.length ? importChosenFiles(plain) : undefined));
   };
   const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('Files');
 
@@ -110,11 +116,12 @@ function NewDocumentForm() {
 
 function ImportBox({ dragging }: { dragging: boolean }) {
   const inputId = useId();
+  const folderId = useId();
   const input = useRef<HTMLInputElement>(null);
   return (
     <section aria-labelledby="import-heading" className={`card drop-zone${dragging ? ' is-active' : ''}`} data-testid="drop-zone">
       <h2 id="import-heading">Import</h2>
-      <p className="muted">Drop .md or .html files anywhere on this page, or choose them:</p>
+      <p className="muted">Drop .md or .html files anywhere on this page, or a folder or .zip to bring their images along. Or choose them:</p>
       <label htmlFor={inputId} className="file-label">
         Import files (.md, .html)
       </label>
@@ -123,11 +130,27 @@ function ImportBox({ dragging }: { dragging: boolean }) {
         id={inputId}
         type="file"
         multiple
-        accept=".md,.markdown,.txt,.html,.htm,text/markdown,text/html,text/plain"
+        accept=".md,.markdown,.txt,.html,.htm,.zip,text/markdown,text/html,text/plain,application/zip"
         onChange={async (e) => {
           const files = [...(e.target.files ?? [])];
-          if (files.length) await importFiles(files);
+          if (files.length) await importChosenFiles(files);
           if (input.current) input.current.value = '';
+        }}
+      />
+      <label htmlFor={folderId} className="file-label">
+        Import a folder (documents and their images)
+      </label>
+      <input
+        id={folderId}
+        type="file"
+        multiple
+        // webkitdirectory is not in React's typings: set it as a plain attribute.
+        {...{ webkitdirectory: '' }}
+        onChange={async (e) => {
+          const target = e.currentTarget;
+          const files = filesFromInput(target.files ?? []);
+          if (files.length) await importFolder(files);
+          target.value = '';
         }}
       />
     </section>

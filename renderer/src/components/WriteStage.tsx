@@ -1,7 +1,9 @@
 import { useDeferredValue, useId, useMemo } from 'react';
 import { previewDocument, renderPreviewHtml } from '../lib/sanitize.ts';
-import { editDocument } from '../store/actions.ts';
+import { previewImageResolver } from '../store/asset-actions.ts';
+import { editDocument } from '../store/saving.ts';
 import { useQuireStore } from '../store/store.ts';
+import { MissingAssets } from './MissingAssets.tsx';
 
 /** Title and source with a live preview; every change is saved after a pause. */
 export function WriteStage({ documentId }: { documentId: string }) {
@@ -11,9 +13,13 @@ export function WriteStage({ documentId }: { documentId: string }) {
   const helpId = useId();
   const source = useDeferredValue(doc?.source ?? '');
   const format = doc?.format ?? 'md';
+  const assets = doc?.assets;
+  // Re-made when the stored images change (added ones appear) or the host's address is known.
+  const hostInfo = useQuireStore((s) => s.hostInfo);
+  const images = useMemo(() => previewImageResolver(assets ?? []), [assets, hostInfo]);
   const srcDoc = useMemo(
-    () => previewDocument(renderPreviewHtml(source, format), new URL('preview.css', document.baseURI).href, 'Preview'),
-    [source, format],
+    () => previewDocument(renderPreviewHtml(source, format, images ?? undefined), new URL('preview.css', document.baseURI).href, 'Preview'),
+    [source, format, images],
   );
   if (!doc) return null;
   return (
@@ -45,6 +51,7 @@ export function WriteStage({ documentId }: { documentId: string }) {
           <iframe className="preview-frame" title="Preview of the document" sandbox="allow-same-origin" srcDoc={srcDoc} data-testid="preview" />
         </div>
       </div>
+      <MissingAssets doc={doc} />
     </div>
   );
 }

@@ -34,6 +34,28 @@ describe('preview sanitizer', () => {
     expect(out).toContain('href="other.md"');
   });
 
+  it('keeps the inline image types an export embeds (svg too, as an <img>) and no others', () => {
+    const svg = 'data:image/svg+xml;base64,PHN2Zy8+';
+    const out = sanitizeHtml(`<img src="${svg}"><img src="data:image/avif;base64,AAAA"><img src="data:image/tiff;base64,AAAA"><a href="${svg}">x</a>`);
+    expect(out).toContain(`<img src="${svg}">`);
+    expect(out).toContain('src="data:image/avif;base64,AAAA"');
+    expect(out).not.toContain('image/tiff');
+    expect(out).not.toContain(`href="${svg}"`); // a link to a data: URI would navigate to it
+  });
+
+  it('points a document\'s stored images at their copies, marks missing ones, and leaves remote ones alone', () => {
+    const sha = 'a'.repeat(64);
+    const resolve = (ref: string) => (ref === 'images/a.png' ? `/document-assets/${sha}?token=t0k-en` : ref === 'evil.png' ? 'javascript:alert(1)' : null);
+    const out = sanitizeHtml('<img src="images/a.png" srcset="x.png 2x" alt="A"><img src="gone.png"><img src="evil.png"><img src="https://example.com/r.png">', resolve);
+    expect(out).toContain(`<img src="/document-assets/${sha}?token=t0k-en" alt="A">`);
+    expect(out).toContain('<img class="missing-image" title="Image not added yet: gone.png" alt="Missing image: gone.png">');
+    // A resolver can only ever produce a stored-asset address: anything else counts as missing.
+    expect(out).not.toContain('javascript:');
+    expect(out).toContain('<img src="https://example.com/r.png">');
+    // Without a resolver (a host that serves no assets) references are left as they were.
+    expect(sanitizeHtml('<img src="images/a.png">')).toBe('<img src="images/a.png">');
+  });
+
   it('takes the body of a full HTML document', () => {
     const out = renderPreviewHtml('<html><head><title>T</title><script>x()</script></head><body><p>Body</p></body></html>', 'html');
     expect(out).toBe('<p>Body</p>');

@@ -1,0 +1,56 @@
+/**
+ * The local files (images) a document refers to, and the one spelling of such a reference.
+ * Import records a document's assets by these refs and the export pipeline looks images up by
+ * them, so both must read a reference the same way: `normaliseAssetRef` is that one way.
+ *
+ * @example
+ * normaliseAssetRef('./images/my%20chart.png?v=2'); // 'images/my chart.png'
+ * normaliseAssetRef('https://example.com/a.png');   // null (remote: not an asset)
+ * scanAssetRefs('![a](./a.png) <img src="b.svg">', 'md'); // ['a.png', 'b.svg']
+ */
+import { Marked, type Token } from 'marked';
+import { normaliseAssetRef } from '../api/asset-ref.ts';
+import type { SourceFormat } from '../api/types.ts';
+import { tokenizeHtml } from './html-tokenizer.ts';
+import { rewriteMdBookListings } from './mdbook.ts';
+
+export { normaliseAssetRef };
+
+// Same options as export-html.ts's instance, so the lexer sees what the export parses.
+const marked = new Marked({ gfm: true, breaks: false, pedantic: false });
+
+/** The `src` of every <img> in a piece of HTML. */
+function imgSources(html: string): string[] {
+  const out: string[] = [];
+  for (const tok of tokenizeHtml(html)) {
+    if (tok.type === 'start' && tok.name === 'img') {
+      const src = tok.attrs.find((a) => a.name === 'src')?.value;
+      if (src !== undefined) out.push(src);
+    }
+  }
+  return out;
+}
+
+/**
+ * The distinct local refs of a document's images, normalised, in order of first use:
+ * Markdown image tokens and <img> inside its HTML (marked's lexer decides what is code), or
+ * every <img> of an HTML document.
+ */
+export function scanAssetRefs(source: string, format: SourceFormat): string[] {
+  const sources: string[] = [];
+  if (format === 'html') {
+    sources.push(...imgSources(source));
+  } else {
+    const tokens = marked.lexer(rewriteMdBookListings(source));
+    marked.walkTokens(tokens, (token: Token) => {
+      if (token.type === 'image') sources.push(token.href);
+      else if (token.type === 'html') sources.push(...imgSources(token.raw));
+    });
+  }
+  const refs = new Set<string>();
+  for (const src of sources) {
+    const ref = normaliseAssetRef(src);
+    if (ref !== null) refs.add(ref);
+  }
+  return [...refs];
+}
