@@ -199,6 +199,22 @@ describe('ChromiumPdfRenderer isolation', () => {
     expect(requests).toEqual([]);
   });
 
+  it('a warm page reused for the next document shows only that document, even after one that asked to reload itself', async () => {
+    requests = [];
+    // The first asks to load the document address again a little later; between renders the
+    // warm page answers nothing, and the next document replaces it before the timer fires.
+    const reload = `<meta http-equiv="refresh" content="0.3; url=https://quire.invalid/document.html">`;
+    const markers = ['FIRST-DOC', 'SECOND-DOC', 'THIRD-DOC', 'FOURTH-DOC'];
+    for (const [i, marker] of markers.entries()) {
+      const { pdf } = await renderer.render(request(sampleHtml(marker, 1 + i, i === 0 ? reload : '', `<p>${marker}-BODY</p>`), PLAIN));
+      const text = pdfText(pdf);
+      expect(text).toContain(`${marker}-BODY`);
+      for (const other of markers.filter((m) => m !== marker)) expect(text).not.toContain(other);
+      if (i === 0) await new Promise((resolve) => setTimeout(resolve, 600)); // the refresh would have fired by now
+    }
+    expect(requests).toEqual([]);
+  });
+
   it('runs no script of the document', async () => {
     const body = [
       `<script>document.write('SCRIPT-RAN')</script>`,
@@ -417,7 +433,7 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
     try {
       const error = await rejection(own.render(request(`<p>${'x'.repeat(2048)}</p>`, PLAIN)));
       expect(error.code).toBe('PDF_PAGE_TOO_LARGE');
-      expect(error.message).toMatch(/^The document is 0\.0 MB with its images inlined; Chromium can print pages up to 0\.0 MB\. Export it as HTML or Markdown/);
+      expect(error.message).toMatch(/^The document is 2\.\d KB with its images inlined; Chromium can print pages up to 1\.0 KB\. Export it as HTML or Markdown/);
     } finally {
       await own.close();
     }

@@ -45,6 +45,14 @@ const LAUNCH_ARGS = [
 ];
 
 const LAUNCH_TIMEOUT_MS = 30_000;
+/**
+ * Pages kept warm for the next render: a new context and page cost ≈300 ms per document, a
+ * fifth of a short document's print. At most this many wait, for at most IDLE_PAGE_MS.
+ */
+const MAX_IDLE_PAGES = 4;
+const IDLE_PAGE_MS = 30_000;
+/** A page that printed more than this is emptied (about:blank) before it waits, so it holds no big document. */
+const EMPTY_AFTER_BYTES = 1024 * 1024;
 const CONTEXT_CLOSE_GRACE_MS = 5_000;
 /** How long close() lets Chromium exit by itself before its process tree is killed. */
 const BROWSER_CLOSE_GRACE_MS = 5_000;
@@ -57,7 +65,21 @@ const CONTEXT_OPTIONS: BrowserContextOptions = {
   acceptDownloads: false,
 };
 
-/** Chromium draws the header and footer inside the page margins; with less they overlap the text. */
+/**
+ * A page kept for the next render, in a context of its own that answers only the document it
+ * is given now (`html`): with JavaScript off and every other request blocked, a document can
+ * leave nothing behind for the next one to see.
+ */
+interface WarmPage {
+  launched: LaunchedBrowser;
+  context: BrowserContext;
+  page: Page;
+  /**
+   * The document to serve, once: taken by the render's own navigation. Null afterwards and
+   * between renders, so a reload the document asks for (meta refresh) gets nothing.
+   */
+  html: string | null;
+}
 
 /**
  * Renders standalone HTML to PDF with the system Chromium through playwright-core. One
@@ -85,6 +107,8 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   #browser: Promise<LaunchedBrowser> | undefined;
   /** Every browser launched and not yet disposed, including ones whose connection dropped. */
   readonly #live = new Set<LaunchedBrowser>();
+  readonly #idle: WarmPage[] = [];
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ChromiumPdfRendererOptions = {}) {
     this.#options = options;
@@ -150,12 +174,14 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   async close(): Promise<void> {
     const launching = this.#browser;
     this.#browser = undefined;
+    await this.#closeIdle();
     await launching?.catch(() => undefined);
     await Promise.all([...this.#live].map((launched) => launched.close()));
   }
 
   async #renderIn(request: PdfRenderRequest, run: RenderRun): Promise<PdfRenderResult> {
-    const { browser } = await this.#getBrowser();
+    const launched = await this.#getBrowser();
+    const { browser } = launched;
     // Playwright may never settle a call (seen: newPage) whose browser dies, so a crash
     // stops the run itself instead of waiting for the call to fail.
     const onDisconnected = () => run.stop(lost('the browser exited or its connection dropped during the render'));
@@ -163,33 +189,89 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     try {
       if (!browser.isConnected()) onDisconnected();
       run.throwIfStopped();
-      let context: BrowserContext;
-      try {
-        context = await browser.newContext(CONTEXT_OPTIONS);
-      } catch (error) {
-        throw run.reason ?? failure(error, browser);
+      const reused = this.#takeIdle(launched);
+      let warm: WarmPage;
+      if (reused) {
+        warm = reused;
+        run.context = warm.context;
+      } else {
+        let context: BrowserContext;
+        try {
+          context = await browser.newContext(CONTEXT_OPTIONS);
+        } catch (error) {
+          throw run.reason ?? failure(error, browser);
+        }
+        run.context = context;
+        try {
+          run.throwIfStopped();
+          const fresh: { html: string | null } = { html: null };
+          await context.route('**/*', (route) => serveOnlyDocument(route, fresh));
+          const page = await context.newPage();
+          // Our own timer bounds the render; Playwright's 30 s default would cut large documents short.
+          page.setDefaultTimeout(0);
+          page.setDefaultNavigationTimeout(0);
+          warm = Object.assign(fresh, { launched, context, page });
+        } catch (error) {
+          await context.close().catch(() => {});
+          throw run.reason ?? failure(error, browser);
+        }
       }
-      run.context = context;
+      const onCrash = () => run.stop(lost('the page crashed'));
+      warm.page.on('crash', onCrash);
+      let printed = false;
       try {
         run.throwIfStopped();
-        await context.route('**/*', (route) => serveOnlyDocument(route, request.html));
-        const page = await context.newPage();
-        page.on('crash', () => run.stop(lost('the page crashed')));
-        // Our own timer bounds the render; Playwright's 30 s default would cut large documents short.
-        page.setDefaultTimeout(0);
-        page.setDefaultNavigationTimeout(0);
-        await page.goto(DOCUMENT_URL, { waitUntil: 'load' });
+        warm.html = request.html;
+        await warm.page.goto(DOCUMENT_URL, { waitUntil: 'load' });
         request.onProgress?.('printing');
-        const pdf = await page.pdf(pdfOptions(request.options, request.title));
+        const pdf = await warm.page.pdf(pdfOptions(request.options, request.title));
+        printed = true;
         return { pdf, pages: countPdfPages(pdf) };
       } catch (error) {
         throw run.reason ?? failure(error, browser);
       } finally {
-        await context.close().catch(() => {});
+        warm.page.off('crash', onCrash);
+        warm.html = null;
+        // Only a page that printed cleanly waits for the next document; any other is closed.
+        if (printed && !run.reason && browser.isConnected()) await this.#keepIdle(warm, Buffer.byteLength(request.html));
+        else await warm.context.close().catch(() => {});
       }
     } finally {
       browser.off('disconnected', onDisconnected);
     }
+  }
+
+  /** A warm page of this browser, if one waits (pages of a lost browser are dropped). */
+  #takeIdle(launched: LaunchedBrowser): WarmPage | undefined {
+    for (;;) {
+      const warm = this.#idle.pop();
+      if (!warm) return undefined;
+      if (warm.launched === launched && launched.browser.isConnected() && !warm.page.isClosed()) return warm;
+      void warm.context.close().catch(() => {});
+    }
+  }
+
+  async #keepIdle(warm: WarmPage, bytes: number): Promise<void> {
+    try {
+      if (bytes > EMPTY_AFTER_BYTES) await warm.page.goto('about:blank');
+    } catch {
+      await warm.context.close().catch(() => {});
+      return;
+    }
+    if (this.#idle.length >= MAX_IDLE_PAGES || this.#browser === undefined) {
+      await warm.context.close().catch(() => {});
+      return;
+    }
+    this.#idle.push(warm);
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => void this.#closeIdle(), IDLE_PAGE_MS);
+    this.#idleTimer.unref();
+  }
+
+  async #closeIdle(): Promise<void> {
+    clearTimeout(this.#idleTimer);
+    const idle = this.#idle.splice(0);
+    await Promise.all(idle.map((warm) => warm.context.close().catch(() => {})));
   }
 
   #getBrowser(): Promise<LaunchedBrowser> {
@@ -359,10 +441,13 @@ class RenderRun {
   }
 }
 
-function serveOnlyDocument(route: Route, html: string): Promise<void> {
+function serveOnlyDocument(route: Route, pending: { html: string | null }): Promise<void> {
   const request = route.request();
   const navigation = request.isNavigationRequest();
-  const isDocument = navigation && request.url() === DOCUMENT_URL && request.frame().parentFrame() === null;
+  const html = pending.html;
+  const isDocument = html !== null && navigation && request.url() === DOCUMENT_URL && request.frame().parentFrame() === null;
+  // Served once per render: a reload the document asks for (meta refresh) would swap the page mid-print.
+  if (isDocument) pending.html = null;
   const handled = isDocument
     ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html })
     : navigation
