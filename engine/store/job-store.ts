@@ -61,6 +61,9 @@ export interface JobPatch {
 
 export type JobRow = Selectable<JobsTable>;
 
+/** A job no runner holds: what release and recovery write. */
+const UNCLAIMED = { claim_token: null, owner_id: null, owner_host: null, owner_pid: null, heartbeat_at: null } as const;
+
 export function toSnapshot(row: JobRow): JobSnapshot {
   return {
     id: row.id,
@@ -243,14 +246,14 @@ export class JobStore {
   async update(id: string, token: string, patch: JobPatch): Promise<JobRow> {
     const now = Date.now();
     return this.#updateClaimed(id, token, {
-        ...(patch.progress !== undefined ? { progress: sql`max(progress, ${Math.min(100, Math.floor(patch.progress))})` } : {}),
-        ...(patch.step !== undefined ? { step: patch.step } : {}),
-        ...(patch.message !== undefined ? { message: patch.message } : {}),
-        ...(patch.outputs !== undefined ? { outputs: JSON.stringify(patch.outputs) } : {}),
-        ...(patch.warnings !== undefined ? { warnings: JSON.stringify(patch.warnings) } : {}),
-        heartbeat_at: now,
-        updated_at: now,
-        ...bump(),
+      ...(patch.progress !== undefined ? { progress: sql`max(progress, ${Math.min(100, Math.floor(patch.progress))})` } : {}),
+      ...(patch.step !== undefined ? { step: patch.step } : {}),
+      ...(patch.message !== undefined ? { message: patch.message } : {}),
+      ...(patch.outputs !== undefined ? { outputs: JSON.stringify(patch.outputs) } : {}),
+      ...(patch.warnings !== undefined ? { warnings: JSON.stringify(patch.warnings) } : {}),
+      heartbeat_at: now,
+      updated_at: now,
+      ...bump(),
     });
   }
 
@@ -262,17 +265,17 @@ export class JobStore {
   ): Promise<JobRow> {
     const now = Date.now();
     return this.#updateClaimed(id, token, {
-        status: final.status,
-        ...(final.status === 'completed' ? { progress: 100, step: 'done' } : {}),
-        message: final.message,
-        ...(final.outputs ? { outputs: JSON.stringify(final.outputs) } : {}),
-        error_code: final.error?.code ?? null,
-        error_message: final.error?.message ?? null,
-        claim_token: null,
-        heartbeat_at: null,
-        finished_at: now,
-        updated_at: now,
-        ...bump(),
+      status: final.status,
+      ...(final.status === 'completed' ? { progress: 100, step: 'done' } : {}),
+      message: final.message,
+      ...(final.outputs ? { outputs: JSON.stringify(final.outputs) } : {}),
+      error_code: final.error?.code ?? null,
+      error_message: final.error?.message ?? null,
+      claim_token: null,
+      heartbeat_at: null,
+      finished_at: now,
+      updated_at: now,
+      ...bump(),
     });
   }
 
@@ -280,15 +283,11 @@ export class JobStore {
   async release(id: string, token: string): Promise<JobRow> {
     const now = Date.now();
     return this.#updateClaimed(id, token, {
-        status: 'queued',
-        message: 'Paused; resumes when Quire starts again',
-        claim_token: null,
-        owner_id: null,
-        owner_host: null,
-        owner_pid: null,
-        heartbeat_at: null,
-        updated_at: now,
-        ...bump(),
+      status: 'queued',
+      message: 'Paused; resumes when Quire starts again',
+      ...UNCLAIMED,
+      updated_at: now,
+      ...bump(),
     });
   }
 
@@ -360,15 +359,7 @@ export class JobStore {
       const now = Date.now();
       for (const row of running) {
         if (!isGone(row)) continue;
-        const base = {
-          claim_token: null,
-          owner_id: null,
-          owner_host: null,
-          owner_pid: null,
-          heartbeat_at: null,
-          updated_at: now,
-          ...bump(),
-        };
+        const base = { ...UNCLAIMED, updated_at: now, ...bump() };
         if (row.cancel_requested) {
           await trx
             .updateTable('jobs')
