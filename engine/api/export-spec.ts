@@ -137,6 +137,18 @@ export function parseStageData<K extends StageKind>(kind: K, stageTitle: string,
 // ---- settings -------------------------------------------------------------------------------
 
 export const CONCURRENCY_LIMITS = { min: 1, max: 16 } as const;
+const concurrency = z
+  .number({ error: `must be a whole number from ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max}` })
+  .int(`must be a whole number from ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max}`)
+  .min(CONCURRENCY_LIMITS.min, `must be a whole number from ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max}`)
+  .max(CONCURRENCY_LIMITS.max, `must be a whole number from ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max}`);
+
+/** How many jobs run at once, checked as the settings check it; the message is led by `label` ("--concurrency"). */
+export function checkConcurrency(value: number, label: string): number {
+  const result = concurrency.safeParse(value);
+  if (result.success) return result.data;
+  throw Errors.invalidOptions(`${label} ${result.error.issues[0]!.message}.`);
+}
 
 export const settingsSchema = z.strictObject({
   /** Where exports go when nothing else names a folder. */
@@ -146,7 +158,7 @@ export const settingsSchema = z.strictObject({
   pdf: pdfOptionsSchema,
   theme: z.enum(['system', 'light', 'dark']),
   /** Jobs run at once (takes effect at the next start). */
-  concurrency: z.number().int().min(CONCURRENCY_LIMITS.min).max(CONCURRENCY_LIMITS.max),
+  concurrency,
   openFolderWhenDone: z.boolean(),
   /** Exports replace files at their output path that Quire did not write (never a source file). */
   overwriteOutputs: z.boolean(),
