@@ -27,8 +27,10 @@ export interface AssetScan {
   found?: ReadonlyMap<string, DocumentAsset>;
 }
 
-/** The problem of a ref that arrived without its file (an import from the UI, an edit). */
-/** Said as the end of "image <ref> …" (the export's warning is made from it). */
+/**
+ * The problem of a ref that arrived without its file (an import from the UI, an edit), said as
+ * the end of "image <ref> …": the export's warning is made from it.
+ */
 export const NOT_IMPORTED = 'not found: it was not imported with the document (add it in the Write stage)';
 
 export async function listDocumentAssets(db: Kysely<Database>, documentId: string): Promise<DocumentAsset[]> {
