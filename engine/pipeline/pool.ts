@@ -11,8 +11,9 @@
  *   aborted the same way and rejects with STEP_TIMEOUT, naming the step and the likely cause.
  *
  * The worker file: `workerFile` if given, else `worker.ts` beside this module when running
- * from sources (under tsx or vitest), else `worker.mjs` or `worker.js` beside the bundle that
- * contains this module (electron.vite.config.ts emits out/main/worker.mjs), or the host
+ * from sources (under tsx or vitest), else `worker.cjs`, `worker.mjs` or `worker.js` beside the
+ * bundle that contains this module (bin/quire builds out/cli/worker.cjs;
+ * electron.vite.config.ts emits out/main/worker.mjs), or the host
  * passes `workerFile`. A `.ts` worker file is started with `--import tsx`; a `.js`/`.mjs`
  * one with plain node.
  *
@@ -59,8 +60,12 @@ export interface PipelinePool {
 export function defaultWorkerFile(): string {
   const here = import.meta.url;
   if (/\.[cm]?ts$/.test(new URL(here).pathname)) return fileURLToPath(new URL('./worker.ts', here));
-  const mjs = fileURLToPath(new URL('./worker.mjs', here));
-  return existsSync(mjs) ? mjs : fileURLToPath(new URL('./worker.js', here));
+  // bin/quire builds worker.cjs (see there why CommonJS); electron-vite emits worker.mjs.
+  for (const name of ['./worker.cjs', './worker.mjs']) {
+    const file = fileURLToPath(new URL(name, here));
+    if (existsSync(file)) return file;
+  }
+  return fileURLToPath(new URL('./worker.js', here));
 }
 
 function tsxLoader(): string {
