@@ -20,9 +20,14 @@ const engines: Engine[] = [];
 // One browser for the whole file (as the app reuses one across jobs).
 const pdf = new ChromiumPdfRenderer();
 
-async function engineFor(options: Partial<EngineOptions> = {}): Promise<{ engine: Engine; dir: string; out: string }> {
+function newDir(): string {
   const dir = tempDir();
   dirs.push(dir);
+  return dir;
+}
+
+/** An engine on a fresh folder, or on `dir`'s data folder (as a second process or a restart would open it). */
+async function engineFor(options: Partial<EngineOptions> = {}, dir = newDir()): Promise<{ engine: Engine; dir: string; out: string }> {
   const out = path.join(dir, 'out');
   const engine = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: out, pdfRenderer: pdf, maxThreads: 1, ...options });
   engines.push(engine);
@@ -129,13 +134,8 @@ describe('export lifecycle', () => {
   });
 
   it('a job exports the revision and details it was started with, not what the document became while it waited', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const open = async (runJobs: boolean) => {
-      const e = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: path.join(dir, 'out'), pdfRenderer: pdf, maxThreads: 1, runJobs });
-      engines.push(e);
-      return e;
-    };
+    const dir = newDir();
+    const open = async (runJobs: boolean) => (await engineFor({ runJobs }, dir)).engine;
     const ui = await open(false);
     const doc = await ui.createDocument({ title: 'Draft', source: '# Draft\n\nRevision one text.\n', format: 'md' });
     await ui.saveStageState(doc.id, 'details', { data: { title: 'Title One', author: 'Ada' } });
@@ -173,13 +173,8 @@ describe('export lifecycle', () => {
   });
 
   it('a job resumed after its runner stopped writes the same bytes as one that ran straight through', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const open = async (options: Partial<EngineOptions> = {}) => {
-      const e = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: path.join(dir, 'out'), pdfRenderer: pdf, maxThreads: 1, ...options });
-      engines.push(e);
-      return e;
-    };
+    const dir = newDir();
+    const open = async (options: Partial<EngineOptions> = {}) => (await engineFor(options, dir)).engine;
     const first = await open();
     const doc = await first.createDocument({ title: 'Same bytes', source: SAMPLE, format: 'md' });
     const request = { documentId: doc.id, stageId: 'export', options: { formats: ['html', 'md'] as Array<'html' | 'md'> } };
@@ -391,13 +386,8 @@ describe('documents own their images', () => {
   const PNG2 = Buffer.concat([PNG, Buffer.from('replaced')]);
 
   it("a job started on revision N exports revision N's images after the file beside the document was replaced and re-imported", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const open = async (runJobs: boolean) => {
-      const e = await createEngine({ dataDir: path.join(dir, 'data'), outputDir: path.join(dir, 'out'), pdfRenderer: pdf, maxThreads: 1, runJobs });
-      engines.push(e);
-      return e;
-    };
+    const dir = newDir();
+    const open = async (runJobs: boolean) => (await engineFor({ runJobs }, dir)).engine;
     const folder = path.join(dir, 'doc');
     fs.mkdirSync(path.join(folder, 'images'), { recursive: true });
     const image = path.join(folder, 'images', 'chart.png');

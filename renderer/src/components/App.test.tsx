@@ -8,11 +8,11 @@ import path from 'node:path';
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
-import { startRealQuire, until, type RealQuire } from '../test-support/real-quire.ts';
-import { boot, shutdown } from '../store/boot.ts';
+import { closeWindow, openWindow, startRealQuire, until, type RealQuire } from '../test-support/real-quire.ts';
+import { boot } from '../store/boot.ts';
 import { navigate } from '../store/routing.ts';
 import { flushSaves } from '../store/saving.ts';
-import { resetStore, useQuireStore } from '../store/store.ts';
+import { useQuireStore } from '../store/store.ts';
 import { App } from './App.tsx';
 
 let q: RealQuire;
@@ -28,15 +28,12 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  resetStore();
-  client = q.connectClient();
-  await boot(client);
+  client = await openWindow(q);
 });
 
 afterEach(() => {
   cleanup();
-  shutdown();
-  client.dispose();
+  closeWindow(client);
 });
 
 async function renderApp() {
@@ -253,11 +250,8 @@ describe('export stage', () => {
     const jobId = card.getAttribute('data-job-id')!;
     // Reload: unmount, new store, new connection, same route.
     cleanup();
-    shutdown();
-    client.dispose();
-    resetStore();
-    client = q.connectClient();
-    await boot(client);
+    closeWindow(client);
+    client = await openWindow(q);
     render(<App />);
     await act(async () => navigate({ name: 'document', documentId: id, stageId: 'export' }));
     const again = await screen.findByTestId('job-card', undefined, LONG);

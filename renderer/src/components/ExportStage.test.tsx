@@ -8,10 +8,8 @@ import path from 'node:path';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
-import { startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
-import { boot, shutdown } from '../store/boot.ts';
+import { closeWindow, openWindow, startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
 import { navigate } from '../store/routing.ts';
-import { resetStore } from '../store/store.ts';
 import { App } from './App.tsx';
 
 let q: RealQuire;
@@ -24,14 +22,11 @@ afterAll(async () => {
   await q.close();
 });
 beforeEach(async () => {
-  resetStore();
-  client = q.connectClient();
-  await boot(client);
+  client = await openWindow(q);
 });
 afterEach(() => {
   cleanup();
-  shutdown();
-  client.dispose();
+  closeWindow(client);
 });
 
 async function openExportStage(title: string): Promise<string> {

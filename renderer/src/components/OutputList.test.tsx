@@ -7,9 +7,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
-import { boot, shutdown } from '../store/boot.ts';
-import { resetStore, useQuireStore } from '../store/store.ts';
-import { startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
+import { useQuireStore } from '../store/store.ts';
+import { closeWindow, openWindow, startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
 import { OutputList } from './OutputList.tsx';
 
 let q: RealQuire;
@@ -33,8 +32,7 @@ afterAll(async () => {
 
 afterEach(() => {
   cleanup();
-  shutdown();
-  client?.dispose();
+  closeWindow(client);
 });
 
 async function completedJob(title: string) {
@@ -47,9 +45,7 @@ async function completedJob(title: string) {
 
 describe('OutputList', () => {
   it('opens an output and shows it in its folder where the host can', async () => {
-    resetStore();
-    client = q.connectClient();
-    await boot(client);
+    client = await openWindow(q);
     const job = await completedJob('Outputs');
     render(<OutputList job={job} />);
     fireEvent.click(screen.getByRole('button', { name: 'Open Outputs.html' }));
@@ -60,9 +56,7 @@ describe('OutputList', () => {
   });
 
   it('offers a download with the token where the host cannot open files', async () => {
-    resetStore();
-    client = q.connectClient();
-    await boot(client, { downloadToken: 'tok en' });
+    client = await openWindow(q, { downloadToken: 'tok en' });
     // As the browser host describes itself.
     act(() => useQuireStore.setState({ hostInfo: { ...useQuireStore.getState().hostInfo!, kind: 'browser', canOpenPath: false, canShowInFolder: false, downloadBase: '/download' } }));
     const job = await completedJob('Downloads');

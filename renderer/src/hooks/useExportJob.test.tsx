@@ -4,9 +4,8 @@ import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
 import type { JobSnapshot } from '../../../engine/api/types.ts';
-import { boot, shutdown } from '../store/boot.ts';
-import { resetStore, useQuireStore } from '../store/store.ts';
-import { startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
+import { useQuireStore } from '../store/store.ts';
+import { closeWindow, openWindow, startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
 import { useExportJob } from './useExportJob.ts';
 
 let q: RealQuire;
@@ -14,14 +13,11 @@ let client: QuireApi & { dispose(): void };
 
 beforeAll(async () => {
   q = await startRealQuire({ engine: { stepDelayMs: 200 } });
-  resetStore();
-  client = q.connectClient();
-  await boot(client);
+  client = await openWindow(q);
 });
 
 afterAll(async () => {
-  shutdown();
-  client.dispose();
+  closeWindow(client);
   await q.close();
 });
 

@@ -7,11 +7,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
 import type { FolderFile } from '../lib/folder-import.ts';
-import { startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
+import { closeWindow, openWindow, startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
 import { zipSync } from 'fflate';
 import { addImages, importChosenFiles, importFolder, previewImageResolver } from './asset-actions.ts';
-import { boot, shutdown } from './boot.ts';
-import { resetStore, useQuireStore } from './store.ts';
+import { shutdown } from './boot.ts';
+import { useQuireStore } from './store.ts';
 
 const PNG = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==', 'base64'));
 const GIF = Uint8Array.from(Buffer.from('R0lGODlhAQABAAAAACw=', 'base64'));
@@ -35,15 +35,11 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  resetStore();
-  client = q.connectClient();
-  await boot(client);
-  useQuireStore.setState({ downloadToken: 'tok' });
+  client = await openWindow(q, { downloadToken: 'tok' });
 });
 
 afterEach(() => {
-  shutdown();
-  client.dispose();
+  closeWindow(client);
 });
 
 describe('importing a folder', () => {

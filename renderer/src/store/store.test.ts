@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QuireApi } from '../../../engine/api/contract.ts';
 import type { JobSnapshot } from '../../../engine/api/types.ts';
-import { startRealQuire, until, type RealQuire } from '../test-support/real-quire.ts';
+import { closeWindow, openWindow, startRealQuire, until, type RealQuire } from '../test-support/real-quire.ts';
 import { boot, shutdown } from './boot.ts';
 import { createDocument, deleteDocument, importFiles, openDocument, renameDocument } from './documents-actions.ts';
 import { editExportOptions, startExport } from './export-actions.ts';
@@ -32,14 +32,11 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  resetStore();
-  client = q.connectClient();
-  await boot(client);
+  client = await openWindow(q);
 });
 
 afterEach(() => {
-  shutdown();
-  client.dispose();
+  closeWindow(client);
 });
 
 async function newDoc(title: string, source = `# ${title}\n\nBody text.\n`): Promise<string> {
@@ -181,11 +178,8 @@ describe('export jobs', () => {
     editExportOptions(id, 'export', { formats: ['html', 'md'] });
     const jobId = (await startExport(id, 'export'))!;
     // A "reload": a fresh store and a fresh connection.
-    shutdown();
-    client.dispose();
-    resetStore();
-    client = q.connectClient();
-    await boot(client);
+    closeWindow(client);
+    client = await openWindow(q);
     navigate({ name: 'document', documentId: id, stageId: 'export' });
     await until(() => S().jobs[jobId], 'the job to be re-attached');
     expect(S().stages[id]!.export!.exportJobId).toBe(jobId);

@@ -12,6 +12,8 @@ import { validateCall } from '../../../engine/api/schemas.ts';
 import { createEngine, type Engine, type EngineOptions } from '../../../engine/engine.ts';
 import { createQuireApi, type HostAdapter } from '../../../engine/host/create-api.ts';
 import { JsonSettingsStore, defaultSettings } from '../../../engine/host/settings.ts';
+import { boot, shutdown, type BootOptions } from '../store/boot.ts';
+import { resetStore } from '../store/store.ts';
 
 export interface RealQuire {
   engine: Engine;
@@ -75,6 +77,22 @@ export async function startRealQuire(
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export type WindowClient = QuireApi & { dispose(): void };
+
+/** A window opens (or reloads): a fresh store, its own connection, booted on it. */
+export async function openWindow(q: RealQuire, options?: BootOptions): Promise<WindowClient> {
+  resetStore();
+  const client = q.connectClient();
+  await boot(client, options);
+  return client;
+}
+
+/** The window goes away: the store stops following the engine and its connection ends. */
+export function closeWindow(client: WindowClient | null | undefined): void {
+  shutdown();
+  client?.dispose();
 }
 
 /** Polls until `fn` returns something truthy (for engine-side state, not the DOM). */
