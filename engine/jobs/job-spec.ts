@@ -11,7 +11,8 @@ import type { Kysely } from 'kysely';
 import { Errors } from '../api/errors.ts';
 import { resolveExport, type ExportOptionsPatch, type ExportSpec, type Settings } from '../api/export-spec.ts';
 import type { Database } from '../store/schema.ts';
-import { sha256Text, snapshotSource } from '../store/source-snapshots.ts';
+import { sha256Of } from './atomic-files.ts';
+import { snapshotSource } from '../store/source-snapshots.ts';
 import { getStage, getWorkflow } from '../store/workflows.ts';
 
 export interface JobSpecRequest {
@@ -45,7 +46,7 @@ export async function resolveJobSpec(db: Kysely<Database>, input: JobSpecRequest
       return { unreadable: raw.slice(0, 40) }; // refused by the stage's schema, which names the stage
     }
   };
-  const source = ctx.snapshot ? await snapshotSource(db, doc.source) : { sha256: sha256Text(doc.source), bytes: Buffer.byteLength(doc.source, 'utf8') };
+  const source = ctx.snapshot ? await snapshotSource(db, doc.source) : { sha256: sha256Of(doc.source), bytes: Buffer.byteLength(doc.source, 'utf8') };
   // The images the job will embed: the stored files as they are now, by hash, and why the
   // others are not there (read in the same transaction).
   const assetRows = await db.selectFrom('document_assets').select(['ref', 'status', 'sha256', 'bytes', 'problem']).where('document_id', '=', doc.id).execute();

@@ -17,13 +17,13 @@
  * supported type (sniffImage: the signature decides, not the extension). Anything else is a
  * placeholder and a warning naming the reference, never embedded.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SaxesParser } from 'saxes';
 import { IMAGE_TYPE_NAMES, isDataImageUri, type ImageMediaType } from '../api/media-types.ts';
 import { formatBytes } from '../api/types.ts';
+import { sha256Of } from '../jobs/atomic-files.ts';
 import { normaliseAssetRef } from './asset-refs.ts';
 import { escapeAttr, escapeText } from './html-tokenizer.ts';
 import { urlScheme } from '../api/asset-ref.ts';
@@ -265,7 +265,7 @@ export class ImageInliner {
     try {
       const data = readFileSync(file.path);
       result =
-        createHash('sha256').update(data).digest('hex') === file.sha256
+        sha256Of(data) === file.sha256
           ? checkImage(data, src, this.#maxBytes)
           : { ok: false, warning: `image ${src}: its copy in the data folder was changed since the export started; add it again in the Write stage` };
     } catch {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
-import { AssetStore, sha256Of } from './asset-store.ts';
+import { sha256Of } from '../jobs/atomic-files.ts';
+import { AssetStore } from './asset-store.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(rmrf));

@@ -10,18 +10,15 @@
  * const { sha256 } = await store.put(pngBytes);
  * await store.read(sha256); // the same bytes, checked against the hash
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Errors } from '../api/errors.ts';
+import { sha256Of } from '../jobs/atomic-files.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const TEMP_PREFIX = '.tmp-';
-
-export function sha256Of(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 export class AssetStore {
   readonly dir: string;

@@ -10,7 +10,7 @@ import { rmrf, tempDir } from '../../tests/helpers.ts';
 import type { DocumentAsset } from '../api/types.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { normaliseAssetRef, scanAssetRefs } from '../pipeline/asset-refs.ts';
-import { sha256Of } from './asset-store.ts';
+import { sha256Of } from '../jobs/atomic-files.ts';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 const PNG2 = Buffer.concat([PNG, Buffer.from('second version')]);

@@ -8,18 +8,14 @@
  * const { sha256, bytes } = await snapshotSource(trx, doc.source); // inside immediate()
  * const source = await readSnapshot(db, sha256);                   // in the runner
  */
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Errors } from '../api/errors.ts';
+import { sha256Of } from '../jobs/atomic-files.ts';
 import type { Database } from './schema.ts';
-
-export function sha256Text(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
 
 /** Stores the text once by its hash (a second job on the same text shares it). */
 export async function snapshotSource(db: Kysely<Database>, source: string): Promise<{ sha256: string; bytes: number }> {
-  const sha256 = sha256Text(source);
+  const sha256 = sha256Of(source);
   const bytes = Buffer.byteLength(source, 'utf8');
   await db
     .insertInto('source_snapshots')
@@ -32,7 +28,7 @@ export async function snapshotSource(db: Kysely<Database>, source: string): Prom
 /** The snapshot's text, checked against its hash. Throws JOB_SOURCE_MISSING (job id) when it is gone or damaged. */
 export async function readSnapshot(db: Kysely<Database>, jobId: string, sha256: string | null): Promise<string> {
   const row = sha256 ? await db.selectFrom('source_snapshots').select('source').where('sha256', '=', sha256).executeTakeFirst() : undefined;
-  if (!row || sha256Text(row.source) !== sha256) throw Errors.jobSourceMissing(jobId);
+  if (!row || sha256Of(row.source) !== sha256) throw Errors.jobSourceMissing(jobId);
   return row.source;
 }
 
