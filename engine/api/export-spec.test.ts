@@ -38,6 +38,7 @@ describe('resolveExport: each layer overrides the one before, field by field', (
       version: 1,
       documentId: 'doc-1',
       stageId: 'export',
+      style: { theme: 'github', toc: false, math: true, diagrams: true, highlight: true, css: null },
       formats: ['pdf', 'html', 'md'],
       outDir: '/default/out',
       fileBase: 'Notes from the document',

@@ -76,6 +76,19 @@ const folder = z
 
 const formats = z.array(exportFormatSchema).min(1, 'needs at least one of pdf, html, md').max(EXPORT_FORMATS.length);
 
+/** The built-in themes (resources/themes/<name>.css), each made for print and screen. */
+export const THEMES = ['github', 'book', 'report'] as const;
+export type ThemeName = (typeof THEMES)[number];
+export const THEME_DESCRIPTIONS: Record<ThemeName, string> = {
+  github: 'clean sans-serif, like a README on GitHub (the default)',
+  book: 'serif text with generous margins, for long reading',
+  report: 'compact sans-serif with numbered-looking headings, for reports and manuals',
+};
+const themeSchema = z.enum(THEMES, { error: (issue) => `"${String(issue.input)}" is not a theme; use ${THEMES.join(', ')}` });
+
+/** A user CSS file layered over the theme: an absolute path, or (front matter only) one relative to the document's folder. */
+const cssPathSchema = z.string().trim().min(1, 'is empty').max(4096);
+
 /**
  * What any layer may ask for; every field optional. `outDir: null` means the default folder.
  * `fileName` is the output's base name (made safe for every OS when resolved).
@@ -87,6 +100,18 @@ export const exportOptionsPatchSchema = z.strictObject({
   /** Replace a file at the output path that Quire did not write for this document (never a source). */
   overwrite: z.boolean().optional(),
   pdf: pdfOptionsSchema.partial().extend({ margins: marginsSchema.partial().optional() }).optional(),
+  /** The look: one of THEMES. */
+  theme: themeSchema.optional(),
+  /** A table of contents after the title block, built from the headings. */
+  toc: z.boolean().optional(),
+  /** TeX math ($…$, $$…$$, \(…\), \[…\]) rendered with KaTeX; off: printed as written. */
+  math: z.boolean().optional(),
+  /** ```mermaid blocks rendered as diagrams; off: printed as code. */
+  diagrams: z.boolean().optional(),
+  /** Code blocks coloured by language. */
+  highlight: z.boolean().optional(),
+  /** A CSS file layered over the theme; null: none. */
+  css: cssPathSchema.nullable().optional(),
 });
 export type ExportOptionsPatch = z.infer<typeof exportOptionsPatchSchema>;
 
@@ -99,10 +124,18 @@ const STAGE_KINDS = ['write', 'details', 'export'] as const;
 export type StageKind = (typeof STAGE_KINDS)[number];
 
 const text = z.string().max(500);
+/** A BCP 47 language tag such as en, pt-BR or zh-Hans. */
+const langSchema = z.string().trim().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, 'is not a language tag such as en, de or zh-Hans');
 const documentMetaSchema = z.strictObject({
+  /** One or more authors, as shown ("Ada Lovelace, Charles Babbage"). */
   author: text.optional(),
   date: text.optional(),
   subtitle: text.optional(),
+  /** What the document is about (PDF Subject, HTML description). */
+  subject: z.string().max(2000).optional(),
+  keywords: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+  /** The document's language (html lang, PDF /Lang); unset: guessed for CJK, else none. */
+  lang: langSchema.optional(),
 });
 export type DocumentMeta = z.infer<typeof documentMetaSchema>;
 
@@ -162,8 +195,19 @@ export const settingsSchema = z.strictObject({
   openFolderWhenDone: z.boolean(),
   /** Exports replace files at their output path that Quire did not write (never a source file). */
   overwriteOutputs: z.boolean(),
+  /** How exports look unless a document or stage says otherwise (absent in settings saved before it: nothing). */
+  exportStyle: z
+    .strictObject({
+      theme: themeSchema.optional(),
+      toc: z.boolean().optional(),
+      math: z.boolean().optional(),
+      diagrams: z.boolean().optional(),
+      highlight: z.boolean().optional(),
+      css: folder.nullable().optional(),
+    })
+    .default({}),
 });
-export type Settings = z.infer<typeof settingsSchema>;
+export type Settings = z.input<typeof settingsSchema>;
 export type Theme = Settings['theme'];
 
 /** A settings patch over the current settings (pdf per field), checked; throws INVALID_OPTIONS naming the field. */
@@ -182,10 +226,33 @@ function settingsLayer(s: Settings): ExportOptionsPatch {
     outDir: s.outputDir,
     pdf: s.pdf,
     overwrite: s.overwriteOutputs,
+    ...s.exportStyle,
   };
 }
 
-// ---- the resolved spec ----------------------------------------------------------------------
+// ---- the resolved spec ------------------------------------------------------------------------
+
+export const DEFAULT_STYLE_OPTIONS = { theme: 'github', toc: false, math: true, diagrams: true, highlight: true } as const;
+
+const styleSchema = z.strictObject({
+  theme: themeSchema,
+  toc: z.boolean(),
+  math: z.boolean(),
+  diagrams: z.boolean(),
+  highlight: z.boolean(),
+  /**
+   * The user's CSS over the theme: the file as it was when the job started (its text is kept
+   * with the job, so a resume prints the same), or null. `from` says which layer named it.
+   */
+  css: z
+    .strictObject({
+      path: z.string().min(1).max(4096),
+      from: z.enum(['stage', 'settings', 'frontMatter', 'saved', 'call']),
+      text: z.string().max(1_000_000),
+    })
+    .nullable(),
+});
+export type ExportStyle = z.infer<typeof styleSchema>;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hex digest');
 
@@ -208,6 +275,8 @@ export const exportSpecSchema = z.strictObject({
   fileBase: z.string().min(1),
   overwrite: z.boolean(),
   pdf: pdfOptionsSchema,
+  /** Theme, table of contents, math, diagrams, highlighting and user CSS (absent on specs stored before them: the defaults). */
+  style: styleSchema.default({ ...DEFAULT_STYLE_OPTIONS, css: null }),
   /** One title for the PDF header, its metadata, and the HTML <title>. */
   title: z.string(),
   metadata: documentMetaSchema,
@@ -263,6 +332,8 @@ const BUILT_IN_OPTIONS = {
   outDir: null,
   overwrite: false,
   pdf: DEFAULT_PDF_OPTIONS,
+  ...DEFAULT_STYLE_OPTIONS,
+  css: null,
 } as const satisfies ExportOptionsPatch;
 
 function parseLayer<T>(schema: z.ZodType<T>, value: unknown, where: string, withPath = true): T {
@@ -280,6 +351,9 @@ export function mergeOptionPatches(...parts: Array<ExportOptionsPatch | undefine
     if (p.outDir !== undefined) out.outDir = p.outDir;
     if (p.fileName !== undefined) out.fileName = p.fileName;
     if (p.overwrite !== undefined) out.overwrite = p.overwrite;
+    for (const key of ['theme', 'toc', 'math', 'diagrams', 'highlight', 'css'] as const) {
+      if (p[key] !== undefined) (out as Record<string, unknown>)[key] = p[key];
+    }
     if (p.pdf) {
       const margins = out.pdf?.margins || p.pdf.margins ? { ...out.pdf?.margins, ...p.pdf.margins } : undefined;
       out.pdf = { ...out.pdf, ...p.pdf, ...(margins ? { margins } : {}) };
@@ -308,9 +382,17 @@ export function resolveExport(subject: ExportSubject, layers: ExportLayers): Exp
   const merged = mergeOptionPatches(BUILT_IN_OPTIONS, stage, settings, front, saved, call);
   const title = trimmed(details.title) ?? trimmed(layers.frontMatter?.title) ?? subject.title;
   const metadata: DocumentMeta = {};
-  for (const key of ['author', 'date', 'subtitle'] as const) {
+  for (const key of ['author', 'date', 'subtitle', 'subject', 'lang'] as const) {
     const value = trimmed(details[key]) ?? trimmed(frontMeta[key]);
     if (value) metadata[key] = value;
+  }
+  const keywords = details.keywords ?? frontMeta.keywords;
+  if (keywords?.length) metadata.keywords = [...keywords];
+  // Which layer named the CSS file: a relative path is only allowed from the front matter.
+  const cssLayers = { stage, settings, frontMatter: front, saved, call } as const;
+  let cssFrom: NonNullable<ExportStyle['css']>['from'] | null = null;
+  for (const [name, layer] of Object.entries(cssLayers) as Array<[keyof typeof cssLayers, ExportOptionsPatch | undefined]>) {
+    if (layer?.css !== undefined) cssFrom = layer.css === null ? null : name;
   }
   const spec: ExportSpec = {
     version: 1,
@@ -322,6 +404,15 @@ export function resolveExport(subject: ExportSubject, layers: ExportLayers): Exp
     fileBase: safeBaseName(merged.fileName ?? title),
     overwrite: merged.overwrite ?? false,
     pdf: merged.pdf as PdfOptions,
+    style: {
+      theme: merged.theme!,
+      toc: merged.toc!,
+      math: merged.math!,
+      diagrams: merged.diagrams!,
+      highlight: merged.highlight!,
+      // The text is read by the caller (job-spec.ts), which may touch the disk.
+      css: merged.css && cssFrom ? { path: merged.css, from: cssFrom, text: '' } : null,
+    },
     title,
     metadata,
     source: { revision: subject.revision, format: subject.format, sha256: subject.source.sha256, bytes: subject.source.bytes },

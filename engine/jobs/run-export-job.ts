@@ -201,7 +201,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           // The source the job was started with, not the document as it is now.
           const source = await readSnapshot(ctx.db, job.id, spec.source.sha256);
           const result = await ctx.pipeline.exportHtml(
-            { title: spec.title, source, format: spec.source.format, baseDir: null, meta: spec.metadata, assets: exportAssets(ctx, spec) },
+            { title: spec.title, source, format: spec.source.format, baseDir: null, meta: spec.metadata, assets: exportAssets(ctx, spec), style: spec.style },
             signal,
           );
           exportHtml = result.html;

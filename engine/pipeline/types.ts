@@ -1,4 +1,5 @@
 /** Inputs and outputs of the worker-side pipeline steps (run inside Piscina threads). */
+import type { ExportStyle } from '../api/export-spec.ts';
 import type { DocumentMeta, SourceFormat } from '../api/types.ts';
 
 export interface ExportHtmlInput {
@@ -10,6 +11,8 @@ export interface ExportHtmlInput {
   meta: DocumentMeta;
   /** A job's images: only these stored files are embedded, never the document's folder. */
   assets?: ExportAssets;
+  /** Theme, table of contents, math, diagrams, highlighting, user CSS (the spec's); absent: the defaults. */
+  style?: ExportStyle;
 }
 
 /** The document's stored files an export may embed, by normalised ref (asset-refs.ts). */
