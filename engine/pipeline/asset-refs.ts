@@ -11,25 +11,13 @@
 import { Marked, type Token } from 'marked';
 import { normaliseAssetRef } from '../api/asset-ref.ts';
 import type { SourceFormat } from '../api/types.ts';
-import { tokenizeHtml } from './html-tokenizer.ts';
+import { imgSources } from './html-parse.ts';
 import { rewriteMdBookListings } from './mdbook.ts';
 
 export { normaliseAssetRef };
 
 // Same options as export-html.ts's instance, so the lexer sees what the export parses.
 const marked = new Marked({ gfm: true, breaks: false, pedantic: false });
-
-/** The `src` of every <img> in a piece of HTML. */
-function imgSources(html: string): string[] {
-  const out: string[] = [];
-  for (const tok of tokenizeHtml(html)) {
-    if (tok.type === 'start' && tok.name === 'img') {
-      const src = tok.attrs.find((a) => a.name === 'src')?.value;
-      if (src !== undefined) out.push(src);
-    }
-  }
-  return out;
-}
 
 /**
  * The distinct local refs of a document's images, normalised, in order of first use:

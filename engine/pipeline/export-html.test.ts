@@ -139,8 +139,10 @@ describe('the standalone document', () => {
     expect(html).toContain('<a>e</a>');
   });
 
-  it('converts the mdBook include directive as plain text', () => {
-    expect(generateExportHtml(md('{{#include ../listings/x.rs:here}}')).html).toContain('<p>{{#include ../listings/x.rs:here}}</p>');
+  it('replaces an mdBook include directive (its file is not in the export) with a note naming the file', () => {
+    const { html } = generateExportHtml(md('{{#include ../listings/x.rs:here}}'));
+    expect(html).toContain('<p><em>(code from listings/x.rs, not included)</em></p>');
+    expect(html).not.toContain('{{#');
   });
 
   it('rejects a source that is not md or html', () => {
@@ -159,7 +161,8 @@ describe('theme', () => {
     const dir = tempDir();
     try {
       fs.mkdirSync(path.join(dir, 'themes'));
-      fs.writeFileSync(path.join(dir, 'themes', 'default.css'), 'body { --from-resources: 1 }');
+      fs.writeFileSync(path.join(dir, 'themes', 'base.css'), 'body { --base: 1 }');
+      fs.writeFileSync(path.join(dir, 'themes', 'github.css'), 'body { --from-resources: 1 }');
       fs.writeFileSync(path.join(dir, 'own.css'), 'body { --own-theme: 1 } </style><script>x</script>');
       expect(generateExportHtml(md('x'), { themeCss: 'p{--inline:1}' }).html).toContain('p{--inline:1}');
       expect(generateExportHtml(md('x'), { resourcesDir: dir }).html).toContain('--from-resources: 1');
@@ -250,7 +253,7 @@ describe('images', () => {
 
   it('inlines <img> in raw HTML and drops its srcset and handlers', () => {
     const { html } = run('<p align="center"><img src="img/a.png" srcset="img/a.png 2x" onerror="x()" width="40"></p>');
-    expect(html).toContain(`<p align="center"><img src="data:image/png;base64,${PNG.toString('base64')}" data-src="img/a.png" width="40"></p>`);
+    expect(html).toContain(`<p align="center"><img src="data:image/png;base64,${PNG.toString('base64')}" data-src="img/a.png" width="40" alt=""></p>`);
   });
 
   it('a missing file keeps the alt text and warns', () => {

@@ -12,14 +12,15 @@
  * });
  * // headings: [{ level: 1, text: 'Intro', id: 'intro' }]
  */
-import { Marked } from 'marked';
 import { Errors, QuireError } from '../api/errors.ts';
-import { decodeEntities, escapeAttr, escapeText, tokenizeHtml, type HtmlToken } from './html-tokenizer.ts';
+import { escapeAttr, escapeText } from './html-escape.ts';
+import { pageBody } from './html-parse.ts';
 import { ImageInliner, type ImageInlinerOptions } from './images.ts';
-import { rewriteMdBookListings } from './mdbook.ts';
+import { katexCss, renderMarkdown } from './markdown-render.ts';
 import { sanitizeHtml } from './sanitize.ts';
-import { loadThemeCss, type ThemeOptions } from './theme.ts';
-import type { ExportHtmlInput, ExportHtmlResult } from './types.ts';
+import { documentCss, type ThemeOptions } from './theme.ts';
+import { parseFrontMatter } from './front-matter.ts';
+import type { ExportHtmlInput, ExportHtmlResult, Heading } from './types.ts';
 
 export interface ExportHtmlOptions extends ThemeOptions, ImageInlinerOptions {
   /** CSS to inline instead of reading a theme file. */
@@ -29,13 +30,11 @@ export interface ExportHtmlOptions extends ThemeOptions, ImageInlinerOptions {
 /** The export's Content-Security-Policy: nothing loads or runs except inline styles and data: images/fonts. */
 export const EXPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:";
 
-// GFM: tables, task lists, strikethrough, autolinks. One instance per thread, no global state touched.
-const marked = new Marked({ gfm: true, breaks: false, pedantic: false });
+/** Markdown to (unsanitized) HTML with every feature on; see markdown-render.ts. */
+export { markdownToHtml } from './markdown-render.ts';
 
-/** Markdown to (unsanitized) HTML with marked; mdBook listings become figures first. */
-export function markdownToHtml(source: string): string {
-  return marked.parse(rewriteMdBookListings(source), { async: false });
-}
+/** C0 and C1 controls other than tab, line feed, form feed and carriage return. */
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F]/g;
 
 /** Builds the standalone HTML. Throws QuireError (CONVERSION_FAILED, INVALID_INPUT), never anything else. */
 export function generateExportHtml(input: ExportHtmlInput, options: ExportHtmlOptions = {}): ExportHtmlResult {
@@ -53,25 +52,46 @@ export function generateExportHtml(input: ExportHtmlInput, options: ExportHtmlOp
 }
 
 function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlResult {
-  const css = options.themeCss ?? loadThemeCss(options);
   let title = (input.title ?? '').trim();
-  let tokens: HtmlToken[];
+  let bodyHtml: string;
+  const warnings: string[] = [];
+  // Front matter is metadata, never body text (the job's spec already holds what it says).
+  const front = input.format === 'md' ? parseFrontMatter(input.source) : null;
+  if (front?.error) warnings.push(`Front matter: ${front.error}. It was left out of the export; fix the YAML to use its title and settings.`);
+  // Control characters (a stray backspace pasted into a README) are not allowed in HTML and print as nothing.
+  const source = (front ? front.body : input.source).replace(CONTROL_CHARS, '');
+  let hasMath = false;
   if (input.format === 'md') {
-    tokens = tokenizeHtml(markdownToHtml(input.source));
+    const { math = true, highlight = true, diagrams = true } = input.style ?? {};
+    const rendered = renderMarkdown(source, { math, highlight, diagrams });
+    warnings.push(...rendered.warnings);
+    hasMath = rendered.hasMath;
+    bodyHtml = rendered.html;
   } else {
-    const page = selectBody(tokenizeHtml(input.source));
-    tokens = page.body;
+    const page = selectBody(source);
+    bodyHtml = page.body;
     if (!title && page.title) title = page.title;
   }
 
   const images = new ImageInliner(input.assets ?? input.baseDir, options);
-  const body = sanitizeHtml(tokens, { image: (img) => images.render(img) });
+  const body = sanitizeHtml(bodyHtml, { image: (img) => images.render(img) });
   const meta = input.meta ?? {};
   const first = body.headings[0];
   const docTitle = title || first?.text || 'Untitled';
   // A document that opens with "# Same Title" should not show the title twice.
   const showTitle = title !== '' && !(first && first.level === 1 && first.text.toLowerCase() === title.toLowerCase());
-  const lang = guessCjkLang(input.source);
+  const lang = meta.lang ?? guessCjkLang(source);
+  // base + theme, the bundled fonts for the characters shown, then the user's CSS on top.
+  const style = documentCss({
+    ...options,
+    theme: input.style?.theme ?? 'github',
+    text: [title, meta.subtitle, meta.author, meta.date, body.html].join('\n'),
+    lang,
+    userCss: input.style?.css?.text,
+  });
+  const css = style.css;
+  warnings.push(...style.warnings);
+  const description = meta.subject ?? meta.subtitle;
 
   const head = [
     '<meta charset="utf-8">',
@@ -80,8 +100,11 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
     `<title>${escapeText(docTitle)}</title>`,
     meta.author ? `<meta name="author" content="${escapeAttr(meta.author)}">` : '',
     meta.date ? `<meta name="date" content="${escapeAttr(meta.date)}">` : '',
-    meta.subtitle ? `<meta name="description" content="${escapeAttr(meta.subtitle)}">` : '',
+    description ? `<meta name="description" content="${escapeAttr(description)}">` : '',
+    meta.keywords?.length ? `<meta name="keywords" content="${escapeAttr(meta.keywords.join(', '))}">` : '',
     '<meta name="generator" content="Quire">',
+    // KaTeX's own CSS and fonts, only for a document with math; the theme comes after and wins.
+    hasMath ? `<style>\n${katexCss()}\n</style>` : '',
     // The theme is ours, but a "</style" in it would end the element early.
     `<style>\n${css.replace(/<\/style/gi, '<\\/style')}\n</style>`,
   ].filter(Boolean);
@@ -96,30 +119,52 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
   const html =
     `<!doctype html>\n<html${lang ? ` lang="${lang}"` : ''}>\n<head>\n${head.join('\n')}\n</head>\n<body>\n` +
     (titleBlock.length ? `<header class="quire-title-block">\n${titleBlock.join('\n')}\n</header>\n` : '') +
+    (input.style?.toc ? tableOfContents(body.headings) : '') +
     `<main class="quire-content">\n${body.html}\n</main>\n</body>\n</html>\n`;
 
-  return { html, headings: body.headings, warnings: images.warnings };
+  return { html, headings: body.headings, warnings: [...warnings, ...images.warnings] };
+}
+
+/** Headings deeper than this stay out of the table of contents. */
+const TOC_DEPTH = 3;
+
+/**
+ * The table of contents: the headings down to TOC_DEPTH as nested lists of links, outside
+ * <main> (so the Markdown export leaves it out) and without a heading of its own (so the PDF
+ * outline does not list "Contents").
+ */
+export function tableOfContents(headings: Heading[]): string {
+  const shown = headings.filter((h) => h.level <= TOC_DEPTH && h.text.trim());
+  if (shown.length === 0) return '';
+  const top = Math.min(...shown.map((h) => h.level));
+  const out: string[] = ['<nav class="quire-toc" aria-label="Contents">', '<p class="quire-toc-title">Contents</p>', '<ol>'];
+  let depth = 0;
+  shown.forEach((h, i) => {
+    const level = h.level - top;
+    if (i > 0) {
+      if (level > depth) {
+        // One level deeper at a time: a jump from h1 to h3 nests once, not twice.
+        out.push('<ol>');
+        depth++;
+      } else {
+        out.push('</li>');
+        for (; depth > level; depth--) out.push('</ol></li>');
+      }
+    }
+    out.push(`<li><a href="#${escapeAttr(h.id)}">${escapeText(h.text)}</a>`);
+  });
+  out.push('</li>');
+  for (; depth > 0; depth--) out.push('</ol></li>');
+  out.push('</ol>', '</nav>');
+  return out.join('\n') + '\n';
 }
 
 /**
- * The part of a whole HTML page that is the document: the tokens after <body>, or without
- * a <body> tag everything outside <head>. Also returns the page's <title> text.
+ * The part of a whole HTML page that is the document: the source after <body>, or without
+ * a <body> tag everything outside <head> (htmlparser2 finds them). Also the page's <title> text.
  */
-export function selectBody(tokens: HtmlToken[]): { body: HtmlToken[]; title: string | null } {
-  const bodyAt = tokens.findIndex((t) => t.type === 'start' && t.name === 'body');
-  const titleScope = bodyAt >= 0 ? tokens.slice(0, bodyAt) : tokens;
-  const titleTok = titleScope.find((t) => t.type === 'rawtext' && t.tag === 'title');
-  const title = titleTok && titleTok.type === 'rawtext' ? decodeEntities(titleTok.text).replace(/\s+/g, ' ').trim() || null : null;
-  if (bodyAt >= 0) return { body: tokens.slice(bodyAt + 1), title };
-
-  const body: HtmlToken[] = [];
-  let inHead = false;
-  for (const t of tokens) {
-    if (t.type === 'start' && t.name === 'head') inHead = true;
-    else if (t.type === 'end' && t.name === 'head') inHead = false;
-    else if (!inHead) body.push(t);
-  }
-  return { body, title };
+export function selectBody(html: string): { body: string; title: string | null } {
+  return pageBody(html);
 }
 
 /**

@@ -25,7 +25,7 @@ import { IMAGE_TYPE_NAMES, isDataImageUri, type ImageMediaType } from '../api/me
 import { formatBytes } from '../api/types.ts';
 import { sha256Of } from '../jobs/atomic-files.ts';
 import { normaliseAssetRef } from './asset-refs.ts';
-import { escapeAttr, escapeText } from './html-tokenizer.ts';
+import { escapeAttr, escapeText } from './html-escape.ts';
 import { urlScheme } from '../api/asset-ref.ts';
 import type { ImageRequest } from './sanitize.ts';
 import type { ExportAssets } from './types.ts';
@@ -216,9 +216,11 @@ export class ImageInliner {
   /** The markup that replaces one <img> (see sanitize.ts ImageRequest). */
   render(img: ImageRequest): string {
     const src = img.src?.trim() ?? '';
-    if (src === '') return `<img${img.attrs}>`;
+    // An <img> needs alt to be valid HTML: none written means no text alternative, said as "".
+    const attrs = /(?:^|\s)alt=/.test(img.attrs) ? img.attrs : `${img.attrs} alt=""`;
+    if (src === '') return `<img${attrs}>`;
     if (src.startsWith('data:')) {
-      if (isDataImageUri(src)) return `<img src="${escapeAttr(src)}"${img.attrs}>`;
+      if (isDataImageUri(src)) return `<img src="${escapeAttr(src)}"${attrs}>`;
       return this.#placeholder(img, `image ${short(src)} is not an image and was left out`, false);
     }
     const scheme = urlScheme(src);
@@ -246,9 +248,21 @@ export class ImageInliner {
       path = src;
     }
 
+    const linked = this.#assets?.imageUrl ? this.#linkAsset(this.#assets, this.#assets.imageUrl, src) : null;
+    if (linked) return `<img src="${escapeAttr(linked)}" data-src="${escapeAttr(src)}"${attrs}>`;
     const result = this.#assets ? this.#fromAssets(this.#assets, src) : this.load(path, src);
     if (!result.ok) return this.#placeholder(img, result.warning);
-    return `<img src="data:${result.mime};base64,${result.data.toString('base64')}" data-src="${escapeAttr(src)}"${img.attrs}>`;
+    return `<img src="data:${result.mime};base64,${result.data.toString('base64')}" data-src="${escapeAttr(src)}"${attrs}>`;
+  }
+
+  /**
+   * The preview's address of a stored asset (its bytes stay with the host, which serves them);
+   * null when the ref has no stored file, which then gets the export's placeholder and warning.
+   */
+  #linkAsset(assets: ExportAssets, imageUrl: string, src: string): string | null {
+    const ref = normaliseAssetRef(src);
+    const file = ref === null ? undefined : assets.files[ref];
+    return file && /^[0-9a-f]{64}$/.test(file.sha256) ? imageUrl.replace('{sha256}', file.sha256) : null;
   }
 
   /** A stored asset by its normalised ref, its bytes checked against the hash the job was started with. */

@@ -12,7 +12,7 @@ describe('mdBook listings', () => {
     const html = render('<Listing number="1-1" file-name="src/main.rs" caption="Prints `hi` &amp; exits">\n\n```rust\nfn main() {}\n```\n\n</Listing>\n\nAfter.');
     expect(html).toBe(
       '<figure class="quire-listing">\n<p class="quire-listing-file">Filename: src/main.rs</p>' +
-        '<pre><code class="language-rust">fn main() {}\n</code></pre>\n' +
+        '<pre><code class="hljs language-rust"><span class="hljs-keyword">fn</span> <span class="hljs-title function_">main</span>() {}\n</code></pre>\n' +
         '<figcaption><p>Listing 1-1: Prints <code>hi</code> &amp; exits</p>\n</figcaption>\n</figure><p>After.</p>\n',
     );
   });
@@ -27,5 +27,15 @@ describe('mdBook listings', () => {
     expect(rewriteMdBookListings(fenced)).toBe(fenced);
     const plain = '# Title\n\ntext';
     expect(rewriteMdBookListings(plain)).toBe(plain);
+  });
+});
+
+describe('rewriteMdBookListings inside a block quote', () => {
+  it('keeps the quote markers, so the code is not left inside a raw <Listing> (printed as <pre>)', () => {
+    const src = '> Text:\n>\n> <Listing file-name="src/main.rs">\n>\n> ```rust\n> fn main() {}\n> ```\n>\n> </Listing>\n';
+    const out = rewriteMdBookListings(src);
+    expect(out).not.toContain('<Listing');
+    expect(out).toContain('> <figure class="quire-listing">');
+    expect(out).toContain('> </figure>');
   });
 });

@@ -99,3 +99,30 @@ export function wideTableMarkdown(columns: number): string {
   const cells = (f: (i: number) => string) => `| ${Array.from({ length: columns }, (_, i) => f(i)).join(' | ')} |`;
   return `# Wide\n\n${cells((i) => `h${i}`)}\n${cells(() => '---')}\n${cells((i) => `v${i}`)}\n`;
 }
+
+/** One problem the Nu HTML Checker reported. */
+export interface VnuMessage {
+  file: string;
+  type: string;
+  message: string;
+  line?: number;
+}
+
+/**
+ * Runs the Nu HTML Checker (npm vnu-jar, on the machine's Java) on HTML files and returns its
+ * errors (warnings are left out). One JVM for all the files: it takes a few seconds to start.
+ */
+export async function vnuErrors(files: string[]): Promise<VnuMessage[]> {
+  const { execFile } = await import('node:child_process');
+  const { createRequire } = await import('node:module');
+  const jar = createRequire(import.meta.url).resolve('vnu-jar/build/dist/vnu.jar');
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile('java', ['-Xss4m', '-jar', jar, '--errors-only', '--format', 'json', '--exit-zero-always', ...files], { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (err, _stdout, stderr) =>
+      err ? reject(new Error(`vnu could not run: ${err.message}\n${stderr}`)) : resolve(stderr),
+    );
+  });
+  const parsed = JSON.parse(out) as { messages: Array<{ url?: string; type: string; message: string; lastLine?: number }> };
+  return parsed.messages
+    .filter((m) => m.type === 'error' || m.type === 'non-document-error')
+    .map((m) => ({ file: (m.url ?? '').replace(/^file:/, ''), type: m.type, message: m.message, ...(m.lastLine ? { line: m.lastLine } : {}) }));
+}

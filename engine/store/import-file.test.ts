@@ -38,6 +38,15 @@ describe('titleFrom (Markdown)', () => {
   });
 });
 
+describe('titleFrom (Markdown with front matter)', () => {
+  it("the front matter's title; its lines are never read as a heading", () => {
+    expect(titleFrom('---\ntitle: From YAML\nauthor: Ada\n---\n# Heading\n', 'md', 'f')).toBe('From YAML');
+    // Without a title key, the first heading of the body, not "author: Ada" over the closing fence.
+    expect(titleFrom('---\nauthor: Ada\n---\n# Heading\n', 'md', 'f')).toBe('Heading');
+    expect(titleFrom('---\nauthor: Ada\n---\nno heading', 'md', 'file')).toBe('file');
+  });
+});
+
 describe('titleFrom (HTML)', () => {
   it('takes <title>, else the first <h1>, else the fallback', () => {
     expect(titleFrom('<title>Page</title><h1>Head</h1>', 'html', 'f')).toBe('Page');

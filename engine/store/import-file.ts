@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { marked } from 'marked';
+import { frontMatterLayer, parseFrontMatter } from '../pipeline/front-matter.ts';
 import { Errors } from '../api/errors.ts';
 import type { SourceFormat } from '../api/types.ts';
 
@@ -79,9 +80,14 @@ export function titleFrom(source: string, format: SourceFormat, fallback: string
  */
 function markdownTitle(source: string): string {
   const clean = (t: string) => t.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
+  // Front matter's title first; its block is never read as Markdown (its closing "---" would
+  // make "title: …" a setext heading).
+  const fm = parseFrontMatter(source);
+  const fmTitle = frontMatterLayer(fm.data).title;
+  if (fmTitle) return clean(fmTitle);
   let opening = '';
   let first = true;
-  for (const token of marked.lexer(source)) {
+  for (const token of marked.lexer(fm.body)) {
     if (token.type === 'space' || (token.type === 'html' && /^\s*<!--[\s\S]*-->\s*$/.test(token.raw))) continue;
     if (token.type === 'heading') {
       const text = clean(token.text);

@@ -43,7 +43,8 @@ describe('electron-builder.yml', () => {
       expect(config.asarUnpack).toContain(p);
     }
     expect(config.extraResources).toContainEqual({ from: 'resources/themes', to: 'themes' });
-    expect(fs.existsSync(path.join(ROOT, 'resources/themes/default.css'))).toBe(true);
+    for (const theme of ['base', 'github', 'book', 'report']) expect(fs.existsSync(path.join(ROOT, `resources/themes/${theme}.css`))).toBe(true);
+    expect(config.asarUnpack).toContain('node_modules/@fontsource/**');
     expect(config.npmRebuild).toBe(false); // done by ensure-native before packaging
   });
 });

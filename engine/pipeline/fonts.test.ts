@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cjkFontFor, fontFaceCss, fontsourceRoot, parseUnicodeRange, slicesOf, usedCodePoints, type ThemeFaces } from './fonts.ts';
+
+const SANS: ThemeFaces = { text: 'inter', mono: 'jetbrains-mono' };
+const ENGLISH =
+  '# Scaling a web service\n\nA load balancer spreads requests across *application servers*; ' +
+  'a cache keeps hot rows near them — “latency” drops from 100 ms to 2 ms.\n\n```js\nconst x = await db.get(key) ?? 0;\n```\n';
+
+/** The files' base names, e.g. "inter-latin-400-normal.woff2". */
+const names = (files: string[]) => files.map((f) => f.split('/').pop()!);
+
+describe('fontsource CSS', () => {
+  it('parses unicode-range lists, single points and wildcards', () => {
+    expect(parseUnicodeRange('U+0000-00FF, U+0131,U+4E??')).toEqual([
+      [0, 0xff],
+      [0x131, 0x131],
+      [0x4e00, 0x4eff],
+    ]);
+  });
+
+  it('finds every slice of a real package with its file and range', () => {
+    const root = fontsourceRoot()!;
+    expect(root).toBeTruthy();
+    const slices = slicesOf(root, 'noto-sans-sc', 400, 'normal');
+    expect(slices.length).toBeGreaterThan(90);
+    for (const s of slices) {
+      expect(s).toMatchObject({ family: 'Noto Sans SC', weight: 400, style: 'normal' });
+      expect(readFileSync(s.file).subarray(0, 4).toString('latin1')).toBe('wOF2');
+      expect(s.ranges.length).toBeGreaterThan(0);
+    }
+    expect(slicesOf(root, 'source-serif-4', 400, 'italic').every((s) => s.style === 'italic')).toBe(true);
+  });
+});
+
+describe('usedCodePoints', () => {
+  it('counts each character once, numeric references included', () => {
+    const cps = usedCodePoints('aa中 &#x6587;&#23383;');
+    for (const ch of ['a', '中', '文', '字']) expect(cps).toContain(ch.codePointAt(0));
+    expect(cps.filter((cp) => cp === 0x61)).toHaveLength(1);
+    expect(cps).not.toContain(0x20); // spaces need no font
+    expect(cps).toEqual([...cps].sort((x, y) => x - y));
+  });
+});
+
+describe('cjkFontFor', () => {
+  it('follows the document language like the themes do', () => {
+    expect(cjkFontFor('zh-Hans')).toBe('noto-sans-sc');
+    expect(cjkFontFor('zh')).toBe('noto-sans-sc');
+    expect(cjkFontFor('zh-Hant')).toBe('noto-sans-tc');
+    expect(cjkFontFor('zh-TW')).toBe('noto-sans-tc');
+    expect(cjkFontFor('ja')).toBe('noto-sans-jp');
+    expect(cjkFontFor('ko-KR')).toBe('noto-sans-kr');
+    expect(cjkFontFor('en')).toBe('noto-sans-sc');
+    expect(cjkFontFor(null)).toBe('noto-sans-sc');
+  });
+});
+
+describe('fontFaceCss', () => {
+  it('an English document gets only the Latin slices of its faces, a few hundred KB', () => {
+    const { css, bytes, files, warnings } = fontFaceCss({ text: ENGLISH, faces: SANS, lang: 'en' });
+    expect(warnings).toEqual([]);
+    expect(names(files).sort()).toEqual(
+      [
+        'inter-latin-400-normal.woff2',
+        'inter-latin-700-normal.woff2',
+        'inter-latin-400-italic.woff2',
+        'jetbrains-mono-latin-400-normal.woff2',
+        'jetbrains-mono-latin-700-normal.woff2',
+      ].sort(),
+    );
+    expect(bytes).toBeGreaterThan(50_000);
+    expect(bytes).toBeLessThan(400_000);
+    expect(css.match(/@font-face/g)).toHaveLength(5);
+  });
+
+  it('inlines each woff2 as a data: URI with its unicode-range', () => {
+    const { css } = fontFaceCss({ text: 'Hello', faces: SANS });
+    const rule = css.split('\n').find((r) => r.includes("font-family:'Inter'") && r.includes('font-weight:700'))!;
+    const data = rule.match(/base64,([A-Za-z0-9+/=]+)\)/)![1];
+    expect(Buffer.from(data, 'base64').subarray(0, 4).toString('latin1')).toBe('wOF2');
+    expect(rule).toMatch(/unicode-range:U\+0-ff,/);
+  });
+
+  it('adds a Latin Extended slice only when such a letter is used', () => {
+    expect(names(fontFaceCss({ text: 'Café', faces: SANS }).files).some((f) => f.includes('latin-ext'))).toBe(false);
+    expect(names(fontFaceCss({ text: 'Erdős', faces: SANS }).files)).toContain('inter-latin-ext-400-normal.woff2');
+  });
+
+  it('one Chinese character adds the two Noto Sans SC slices holding it, in 400 and 700', () => {
+    const { files } = fontFaceCss({ text: 'Hello 中', faces: SANS, lang: 'zh' });
+    const noto = names(files).filter((f) => f.startsWith('noto-'));
+    expect(noto).toHaveLength(2);
+    expect(noto.some((f) => f.endsWith('-400-normal.woff2')) && noto.some((f) => f.endsWith('-700-normal.woff2'))).toBe(true);
+    const root = fontsourceRoot()!;
+    for (const weight of [400, 700]) {
+      const holding = slicesOf(root, 'noto-sans-sc', weight, 'normal').filter((s) => s.ranges.some(([a, b]) => a <= 0x4e2d && 0x4e2d <= b));
+      expect(noto).toContain(holding[0].file.split('/').pop());
+    }
+    // Latin comes from Inter: Noto's own Latin slice is not embedded.
+    expect(noto.some((f) => f.includes('latin'))).toBe(false);
+  });
+
+  it('picks the CJK face by language and embeds none without CJK text', () => {
+    const pick = (text: string, lang: string) => [...new Set(names(fontFaceCss({ text, faces: SANS, lang }).files).filter((f) => f.startsWith('noto-')).map((f) => f.split('-').slice(0, 3).join('-')))];
+    expect(pick('日本語のテキスト', 'ja')).toEqual(['noto-sans-jp']);
+    expect(pick('한국어 텍스트', 'ko')).toEqual(['noto-sans-kr']);
+    expect(pick('繁體中文', 'zh-Hant')).toEqual(['noto-sans-tc']);
+    expect(pick('简体中文', 'zh-Hans')).toEqual(['noto-sans-sc']);
+    expect(pick('简体中文', 'en')).toEqual(['noto-sans-sc']);
+    expect(pick('Plain English', 'ja')).toEqual([]);
+  });
+
+  it('the book theme embeds Source Serif 4 with its italic', () => {
+    const files = names(fontFaceCss({ text: 'Chapter one', faces: { text: 'source-serif-4', mono: 'jetbrains-mono' } }).files);
+    expect(files).toContain('source-serif-4-latin-400-italic.woff2');
+    expect(files).toContain('source-serif-4-latin-700-normal.woff2');
+    expect(files.some((f) => f.startsWith('inter-'))).toBe(false);
+  });
+});
