@@ -417,7 +417,11 @@ describe('documents own their images', () => {
     expect(embedded).toEqual([PNG_B64]);
     expect(html).toContain('Revision one.');
     expect(html).not.toContain(PNG2.toString('base64'));
-    expect(fs.readFileSync(job.outputs.find((o) => o.format === 'md')!.path, 'utf8')).toContain('![chart](./images/chart.png)');
+    // The .md (in another folder than the document) refers to its own copy of revision one's image.
+    const mdPath = job.outputs.find((o) => o.format === 'md')!.path;
+    const copied = /!\[chart\]\(([^)]+\.assets\/chart\.png)\)/.exec(fs.readFileSync(mdPath, 'utf8'))?.[1];
+    expect(copied).toBeDefined();
+    expect(fs.readFileSync(path.resolve(path.dirname(mdPath), decodeURIComponent(copied!))).equals(PNG)).toBe(true);
 
     // A new export takes the document as it is now: revision 2 and the new image.
     const next = await runner.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html'], fileName: 'now' } });

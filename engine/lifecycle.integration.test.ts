@@ -11,6 +11,7 @@ import { rmrf, tempDir, waitFor } from '../tests/helpers.ts';
 import { createEngine, type Engine, type EngineOptions } from './engine.ts';
 import { ChromiumPdfRenderer } from './pdf/chromium-pdf-renderer.ts';
 import { chromiumChildren, pdfText, processesUsing, sampleHtml } from './pdf/test-support.ts';
+import { marked } from 'marked';
 import { wideTableMarkdown } from './pipeline/test-support.ts';
 
 const dirs: string[] = [];
@@ -85,9 +86,11 @@ describe('Chromium killed mid-print', () => {
 });
 
 describe('worker step time limit', () => {
-  it('a 5,000-column table fails the Markdown step within its limit, naming the step and the table; the pool serves the next job', async () => {
+  it('an HTML document with a 5,000-column table fails the Markdown step within its limit, naming the step and the table; the pool serves the next job', async () => {
     const engine = await engineFor({ stepTimeLimitMs: 6_000 });
-    const wide = await engine.createDocument({ title: 'Wide', source: wideTableMarkdown(5000), format: 'md' });
+    // An HTML source: its Markdown is made by turndown (a Markdown source's .md is its own text).
+    const wideHtml = `<h1>Wide</h1>\n${marked.parse(wideTableMarkdown(5000), { async: false })}`;
+    const wide = await engine.createDocument({ title: 'Wide', source: wideHtml, format: 'html' });
     const next = await engine.createDocument({ title: 'Next', source: '# Next\n\nfine\n', format: 'md' });
     const started = Date.now();
     const j1 = await engine.startExport({ documentId: wide.id, stageId: 'export', options: { formats: ['html', 'md'] } });

@@ -9,13 +9,28 @@ import { BrowserWindow, session, type Session } from 'electron';
 import { Errors, isQuireError, type QuireError } from '../engine/api/errors.ts';
 import { APP_SCHEME, PDF_CSP, isAllowedPdfRequest, pdfDocumentUrl, pdfTokenOf } from '../engine/host/app-protocol.ts';
 import { printToPdfOptions } from '../engine/host/electron-print-options.ts';
+import { DiagramDrawer } from '../engine/pdf/diagram-renderer.ts';
 import { countPdfPages } from '../engine/pdf/pdf-pages.ts';
-import { pdfTimeoutFor, type PdfRenderer, type PdfRenderRequest, type PdfRenderResult } from '../engine/pdf/pdf-renderer.ts';
+import {
+  pdfTimeoutFor,
+  type DiagramRenderRequest,
+  type DiagramResult,
+  type PdfRenderer,
+  type PdfRenderRequest,
+  type PdfRenderResult,
+} from '../engine/pdf/pdf-renderer.ts';
+import { openElectronDiagramPage } from './electron-diagram-page.ts';
 
 export class ElectronPdfRenderer implements PdfRenderer {
   readonly #docs = new Map<string, string>();
   readonly #windows = new Set<BrowserWindow>();
   #session: Session | null = null;
+  /** Mermaid's page: a window of its own with JavaScript on (electron-diagram-page.ts). */
+  readonly #diagrams = new DiagramDrawer(openElectronDiagramPage);
+
+  renderDiagrams(request: DiagramRenderRequest): Promise<DiagramResult[]> {
+    return this.#diagrams.render(request);
+  }
 
   async render(request: PdfRenderRequest): Promise<PdfRenderResult> {
     if (request.signal?.aborted) throw Errors.jobCancelled();
@@ -75,6 +90,7 @@ export class ElectronPdfRenderer implements PdfRenderer {
   }
 
   async close(): Promise<void> {
+    await this.#diagrams.close();
     for (const win of this.#windows) if (!win.isDestroyed()) win.destroy();
     this.#windows.clear();
     this.#docs.clear();

@@ -68,7 +68,7 @@ async function start(): Promise<void> {
   if (process.platform === 'win32') app.setAppUserModelId('app.quire.desktop');
   lockDownWebContents();
   denyPermissions(session.defaultSession);
-  // Worker threads inherit the environment: tells them where themes/default.css is.
+  // Worker threads inherit the environment: tells them where themes/ is.
   process.env.QUIRE_RESOURCES_DIR ||= app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
 
   const settings = createSettingsStore(defaultSettings(path.join(app.getPath('documents'), 'Quire')));

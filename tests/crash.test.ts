@@ -116,8 +116,15 @@ describe('crash recovery', () => {
     expect(seen.at(-1)).toBe(100);
 
     // Exactly one output per format, nothing else in the folder.
-    expect(fs.readdirSync(out).sort()).toEqual(['README.html', 'README.md', 'README.pdf']);
+    // The Markdown's images are copied beside it (README.assets/), each once, none half-written.
+    expect(fs.readdirSync(out).sort()).toEqual(['README.assets', 'README.html', 'README.md', 'README.pdf']);
     expect(tempFilesIn(out)).toEqual([]);
+    expect(tempFilesIn(path.join(out, 'README.assets'))).toEqual([]);
+    const md = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+    const copied = [...md.matchAll(/\]\((README\.assets\/[^)\s]+)\)/g)].map((m) => decodeURIComponent(m[1]!));
+    expect(copied.length).toBeGreaterThan(30);
+    for (const ref of copied) expect(fs.existsSync(path.join(out, ref)), ref).toBe(true);
+    expect(new Set(copied).size).toBe(fs.readdirSync(path.join(out, 'README.assets')).length);
     expect(fs.readdirSync(path.join(data, 'work'))).toEqual([]);
     const info = pdfinfo(path.join(out, 'README.pdf'));
     expect(Number(info.Pages)).toBeGreaterThan(0);
@@ -225,6 +232,7 @@ describe('two runners on one data folder', () => {
     const cps = db.prepare('select count(*) n, max(attempt) a from job_checkpoints').get() as { n: number; a: number };
     expect(cps).toEqual({ n: 18, a: 1 });
     db.close();
-    expect(fs.readdirSync(out)).toHaveLength(12);
+    // One PDF and one Markdown file per job (a chapter's images go in its own .assets folder).
+    expect(fs.readdirSync(out).filter((f) => !f.endsWith('.assets'))).toHaveLength(12);
   }, 300_000);
 });

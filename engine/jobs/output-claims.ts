@@ -246,6 +246,52 @@ export async function publishOutput(db: Db, input: PublishInput): Promise<Writte
 }
 
 /**
+ * Writes a file that goes with an output (an image the Markdown export refers to) at exactly
+ * `file`, by publishOutput's rules and recorded the same way in output_files, never with
+ * overwrite: returns null when the path is not free, and the caller picks another name. A file
+ * that already holds these bytes as this document's recorded output is left as it is.
+ */
+export async function publishFileAt(db: Db, input: { documentId: string; jobId: string; file: string; data: Uint8Array | string }): Promise<WrittenFile | null> {
+  const buf = toBuffer(input.data);
+  const written = { bytes: buf.byteLength, sha256: sha256Of(buf) };
+  const who: ClaimInput = { documentId: input.documentId, jobId: input.jobId, overwrite: false };
+  const key = outputKeyOf(input.file);
+  const tmp = tempPathFor(input.file, input.jobId);
+  try {
+    const before = await verdictFor(db, input.file, who);
+    if (!before.free) return null;
+    if (before.holds?.sha256 === written.sha256) {
+      await immediate(db, (trx) => reservePath(trx, key, input.documentId, input.jobId, undefined, before.holds));
+      return { path: input.file, ...written };
+    }
+    await writeSyncedTemp(tmp, buf);
+    const verdict = await immediate(db, async (trx) => {
+      const v = await verdictFor(trx, input.file, who);
+      if (v.free) await reservePath(trx, key, input.documentId, input.jobId, written, v.holds);
+      return v;
+    });
+    const placed = verdict.free && (verdict.mode === 'replace' ? (await fsp.rename(tmp, input.file), true) : await publishNew(tmp, input.file));
+    if (!placed) {
+      await fsp.rm(tmp, { force: true });
+      await db.updateTable('output_files').set({ pending_sha256: null, pending_bytes: null }).where('path', '=', key).where('job_id', '=', input.jobId).execute();
+      return null;
+    }
+    await fsyncDir(path.dirname(input.file));
+    await db
+      .updateTable('output_files')
+      .set({ sha256: written.sha256, bytes: written.bytes, pending_sha256: null, pending_bytes: null, updated_at: Date.now() })
+      .where('path', '=', key)
+      .where('job_id', '=', input.jobId)
+      .execute();
+    return { path: input.file, ...written };
+  } catch (e) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    if (isQuireError(e)) throw e;
+    throw Errors.outputWriteFailed(input.file, String((e as NodeJS.ErrnoException).code ?? (e as Error).message));
+  }
+}
+
+/**
  * The bytes of a job's output, only if they are still the ones the job wrote (size, then
  * SHA-256): Download and Open never hand over a file that changed or was replaced since.
  * Throws OUTPUT_MISSING or OUTPUT_CHANGED, naming the file.

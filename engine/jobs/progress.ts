@@ -6,11 +6,16 @@ import type { ExportFormat, JobStep } from '../api/types.ts';
 
 export type RunStep = Exclude<JobStep, 'queued' | 'done'>;
 
-const WEIGHTS: Record<RunStep, number> = { prepare: 20, html: 5, md: 15, pdf: 60 };
+const WEIGHTS: Record<RunStep, number> = { prepare: 20, diagrams: 10, html: 5, md: 15, pdf: 60 };
 
-/** Steps in run order for the requested formats; `prepare` (the export HTML) always comes first. */
-export function stepsFor(formats: readonly ExportFormat[]): RunStep[] {
+/**
+ * Steps in run order for the requested formats; `prepare` (the export HTML) always comes first.
+ * `diagrams` follows when diagrams are on and an output shows them (HTML or PDF); it is
+ * skipped at run time when the document has none.
+ */
+export function stepsFor(formats: readonly ExportFormat[], options: { diagrams?: boolean } = {}): RunStep[] {
   const steps: RunStep[] = ['prepare'];
+  if (options.diagrams && (formats.includes('html') || formats.includes('pdf'))) steps.push('diagrams');
   for (const s of ['html', 'md', 'pdf'] as const) if (formats.includes(s)) steps.push(s);
   return steps;
 }

@@ -1,5 +1,6 @@
 /**
- * One attempt at one export job: load → prepare (export HTML, worker) → html → md (worker)
+ * One attempt at one export job: load → prepare (export HTML, worker) → diagrams (Mermaid
+ * drawn in the PDF renderer's browser, when the document has any) → html → md (worker)
  * → pdf (main thread) → completed. Each finished step is checkpointed with its artifact's
  * size and hash; a later attempt skips every step whose artifact still verifies, so a crash
  * costs at most the step that was running.
@@ -11,20 +12,28 @@ import type { Kysely } from 'kysely';
 import { Errors, isQuireError, toJobError } from '../api/errors.ts';
 import { parseStoredSpec, type ExportSpec } from '../api/export-spec.ts';
 import type { ExportFormat, JobOutput } from '../api/types.ts';
+import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
 import type { PdfRenderer } from '../pdf/pdf-renderer.ts';
+import { DIAGRAM_MARK } from '../pipeline/diagrams.ts';
 import type { ExportAssets, ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
 import type { AssetStore } from '../store/asset-store.ts';
 import type { Database } from '../store/schema.ts';
 import { toSnapshot, type Checkpoint, type JobRow, type JobStore } from '../store/job-store.ts';
 import { readSnapshot } from '../store/source-snapshots.ts';
 import { removeJobTempFiles, verifyFile, writeFileAtomic } from './atomic-files.ts';
+import { drawDiagrams } from './diagrams-step.ts';
 import { publishOutput } from './output-claims.ts';
+import { assetsFolderName, exportMarkdownSource } from './markdown-source-export.ts';
 import { progressOf, stepsFor, type RunStep } from './progress.ts';
 
 /** What the runner needs of the worker pool (engine/pipeline/pool.ts provides it). */
 export interface PipelineRunner {
   exportHtml(input: ExportHtmlInput, signal?: AbortSignal): Promise<ExportHtmlResult>;
   markdown(html: string, signal?: AbortSignal): Promise<string>;
+  /** The PDF with the spec's metadata written into it; `pdf` may be moved (emptied). */
+  pdfMetadata(pdf: Uint8Array, meta: PdfMetadata, signal?: AbortSignal): Promise<Uint8Array>;
+  /** `html` with its diagram figures' code replaced by `svgs`, sanitized (null keeps the code). */
+  inlineDiagrams(html: string, svgs: Array<string | null>, signal?: AbortSignal): Promise<string>;
 }
 
 export interface RunContext {
@@ -119,7 +128,9 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
   const finalPaths = outputPathsFor(outDir, claimed.output_base);
   const jobWork = path.join(ctx.workDir, job.id);
   const preparedPath = path.join(jobWork, 'export.html');
-  const steps = stepsFor(spec.formats);
+  // A file of its own, not export.html rewritten: prepare's checkpoint must still verify on a resume.
+  const diagramsPath = path.join(jobWork, 'export-diagrams.html');
+  const steps = stepsFor(spec.formats, { diagrams: spec.style.diagrams });
   const done = new Set<RunStep>();
   const checkpoints = new Map<string, Checkpoint>();
 
@@ -135,7 +146,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
 
   try {
     // What a killed attempt left half-written never survives into this one.
-    await removeJobTempFiles([outDir, jobWork], job.id);
+    await removeJobTempFiles([outDir, jobWork, path.join(outDir, assetsFolderName(claimed.output_base))], job.id);
     for (const cp of await jobs.getCheckpoints(job.id)) {
       if (steps.includes(cp.step as RunStep) && (await verifyFile(cp.artifactPath, cp.bytes, cp.sha256))) {
         done.add(cp.step as RunStep);
@@ -150,8 +161,11 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
       message: resumed ? `Resuming after ${[...done].join(', ')}` : 'Loading document',
     });
 
+    // The HTML the outputs are made of: with the drawn diagrams once that step is done.
     let exportHtml: string | undefined;
-    const html = async () => (exportHtml ??= await fsp.readFile(preparedPath, 'utf8'));
+    const html = async () => (exportHtml ??= await fsp.readFile(checkpoints.get('diagrams')?.artifactPath ?? preparedPath, 'utf8'));
+    // Markdown is made from the HTML as prepared: a diagram stays a mermaid code block there.
+    const preparedHtml = async () => (checkpoints.has('diagrams') ? await fsp.readFile(preparedPath, 'utf8') : await html());
 
     const checkpoint = async (step: RunStep, file: { path: string; bytes: number; sha256: string }, pages: number | null = null) => {
       const cp: Checkpoint = { step, artifactPath: file.path, bytes: file.bytes, sha256: file.sha256, pages, attempt: claimed.attempt };
@@ -189,10 +203,16 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
       const name = (f: ExportFormat) => path.basename(finalPaths[f]);
       const startMessage: Record<RunStep, string> = {
         prepare: 'Preparing document',
+        diagrams: 'Drawing diagrams',
         html: `Writing ${name('html')}`,
         md: 'Converting to Markdown',
         pdf: 'Rendering PDF',
       };
+      // A document without diagrams skips their step unseen (no browser, no write).
+      if (step === 'diagrams' && !(await html()).includes(DIAGRAM_MARK)) {
+        done.add(step);
+        continue;
+      }
       await write({ step, message: startMessage[step], progress: progressOf(steps, done, step, 0) });
       if (ctx.stepDelayMs) await abortableDelay(ctx.stepDelayMs, signal);
 
@@ -205,10 +225,35 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
             signal,
           );
           exportHtml = result.html;
+          // Diagrams drawn from an earlier prepare's HTML are drawn again from this one.
+          if (checkpoints.delete('diagrams')) {
+            done.delete('diagrams');
+            await jobs.deleteCheckpoint(job.id, 'diagrams');
+          }
           // Kept on the job before the checkpoint, so a resume after this step still has them.
           await warn(result.warnings);
           await fsp.mkdir(jobWork, { recursive: true });
           await checkpoint('prepare', await writeFileAtomic(preparedPath, result.html, job.id));
+          break;
+        }
+        case 'diagrams': {
+          const drawn = await drawDiagrams({
+            html: await html(),
+            renderer: ctx.pdf(),
+            pipeline: ctx.pipeline,
+            idPrefix: `qd-${job.id.replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`,
+            signal,
+            onProgress: (i, n) =>
+              void write({ message: `Rendering diagram ${i + 1} of ${n}`, progress: progressOf(steps, done, 'diagrams', i / n) }).catch(() => undefined),
+          });
+          await warn(drawn.warnings);
+          exportHtml = drawn.html;
+          // Nothing drawn: the step's artifact is prepare's own file.
+          const prepared = checkpoints.get('prepare')!;
+          const file = drawn.changed
+            ? await writeFileAtomic(diagramsPath, drawn.html, job.id)
+            : { path: prepared.artifactPath, bytes: prepared.bytes, sha256: prepared.sha256 };
+          await checkpoint('diagrams', file);
           break;
         }
         case 'html': {
@@ -216,7 +261,26 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           break;
         }
         case 'md': {
-          const md = await ctx.pipeline.markdown(await html(), signal);
+          let md: string;
+          if (spec.source.format === 'md') {
+            // A Markdown source is exported as the author wrote it (front matter and image refs
+            // updated, images copied beside it), not re-derived from the HTML.
+            const out = await exportMarkdownSource({
+              db: ctx.db,
+              jobId: job.id,
+              documentId: job.documentId,
+              outDir,
+              outputBase: claimed.output_base,
+              spec,
+              source: await readSnapshot(ctx.db, job.id, spec.source.sha256),
+              assetPath: (sha) => ctx.assets.pathOf(sha),
+              signal,
+            });
+            await warn(out.warnings);
+            md = out.markdown;
+          } else {
+            md = await ctx.pipeline.markdown(await preparedHtml(), signal);
+          }
           await write({ message: `Writing ${name('md')}`, progress: progressOf(steps, done, 'md', 0.9) });
           await checkpoint('md', await publish('md', md));
           break;
@@ -232,8 +296,15 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
             onProgress: () => void write({ message: 'Printing pages', progress: progressOf(steps, done, 'pdf', 0.4) }).catch(() => undefined),
           });
           if (signal.aborted) throw Errors.jobCancelled();
+          // Chromium sets only the title: the rest of the Info dictionary, XMP and /Lang (a worker: a rewrite can take seconds).
+          const meta = spec.metadata;
+          const pdf = await ctx.pipeline.pdfMetadata(
+            rendered.pdf,
+            { title: spec.title, author: meta.author, subject: meta.subject ?? meta.subtitle, keywords: meta.keywords, lang: meta.lang, date: meta.date },
+            signal,
+          );
           await write({ message: `Writing ${name('pdf')}`, progress: progressOf(steps, done, 'pdf', 0.95) });
-          await checkpoint('pdf', await publish('pdf', rendered.pdf), rendered.pages);
+          await checkpoint('pdf', await publish('pdf', pdf), rendered.pages);
           break;
         }
       }
@@ -247,7 +318,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
     ctx.publish(await jobs.finish(job.id, token, { status: 'completed', outputs, message: `Exported ${summary}` }));
   } catch (e) {
     if (isQuireError(e) && e.code === 'CLAIM_LOST') return; // someone else owns it now
-    await removeJobTempFiles([outDir, jobWork], job.id).catch(() => 0);
+    await removeJobTempFiles([outDir, jobWork, path.join(outDir, assetsFolderName(claimed.output_base))], job.id).catch(() => 0);
     if (signal.aborted && signal.reason === SHUTDOWN) {
       // The app is quitting: hand the job back to the queue; the next start resumes it.
       await jobs.release(job.id, token).then(ctx.publish, () => undefined);

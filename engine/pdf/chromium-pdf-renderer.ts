@@ -4,10 +4,18 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { Errors, isQuireError, type QuireError } from '../api/errors.ts';
 import type { PdfOptions } from '../api/types.ts';
 import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, pidAlive, waitForExit } from './chromium-process.ts';
+import { DiagramDrawer, openChromiumDiagramPage } from './diagram-renderer.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
 import { pageLayout } from './page-layout.ts';
 import { countPdfPages } from './pdf-pages.ts';
-import { pdfTimeoutFor, type PdfRenderer, type PdfRenderRequest, type PdfRenderResult } from './pdf-renderer.ts';
+import {
+  pdfTimeoutFor,
+  type DiagramRenderRequest,
+  type DiagramResult,
+  type PdfRenderer,
+  type PdfRenderRequest,
+  type PdfRenderResult,
+} from './pdf-renderer.ts';
 
 export interface ChromiumPdfRendererOptions {
   /** Browser to run. Defaults to {@link findChromium} (QUIRE_CHROMIUM, then the usual install paths). */
@@ -16,6 +24,8 @@ export interface ChromiumPdfRendererOptions {
   timeoutMs?: number;
   /** Largest page sent to Chromium (default {@link MAX_PAGE_BYTES}); tests raise it to provoke a dropped connection. */
   maxPageBytes?: number;
+  /** Extra environment for Chromium, e.g. FONTCONFIG_FILE (tests print with a font set of their own). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -109,9 +119,16 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   readonly #live = new Set<LaunchedBrowser>();
   readonly #idle: WarmPage[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Mermaid's page, in its own context of the same browser (see diagram-renderer.ts). */
+  readonly #diagrams = new DiagramDrawer(async () => openChromiumDiagramPage((await this.#getBrowser()).browser));
 
   constructor(options: ChromiumPdfRendererOptions = {}) {
     this.#options = options;
+  }
+
+  /** Mermaid sources to SVG, one result per source (see DiagramDrawer). */
+  renderDiagrams(request: DiagramRenderRequest): Promise<DiagramResult[]> {
+    return this.#diagrams.render(request);
   }
 
   async render(request: PdfRenderRequest): Promise<PdfRenderResult> {
@@ -174,6 +191,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   async close(): Promise<void> {
     const launching = this.#browser;
     this.#browser = undefined;
+    await this.#diagrams.close();
     await this.#closeIdle();
     await launching?.catch(() => undefined);
     await Promise.all([...this.#live].map((launched) => launched.close()));
@@ -305,7 +323,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         headless: true,
         args: LAUNCH_ARGS,
         artifactsDir: path.join(tempDir, 'artifacts'),
-        env: { ...process.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir },
+        env: { ...process.env, ...this.#options.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir },
         timeout: LAUNCH_TIMEOUT_MS,
         // The host (CLI, Electron main) owns signals and calls close(); Playwright's SIGINT
         // handler would exit the process before a job could be marked cancelled.

@@ -23,8 +23,32 @@ export interface PdfRenderResult {
   pages: number;
 }
 
+export interface DiagramRenderRequest {
+  /** Mermaid sources in document order; the page that draws them sees only these strings. */
+  sources: string[];
+  /** Diagram n's SVG gets the id `${idPrefix}-${n}` (n from 1), and its inner ids and styles are scoped by it. */
+  idPrefix: string;
+  /** Aborting stops the batch and rejects with QuireError JOB_CANCELLED. */
+  signal?: AbortSignal;
+  /** Limit per diagram (default 10 s); one that runs out fails alone. */
+  diagramTimeoutMs?: number;
+  /** Limit for the whole batch (default 30 s + 10 s per diagram); diagrams not reached fail. */
+  timeoutMs?: number;
+  /** Told before diagram `index` (0-based) of `total` is drawn. */
+  onProgress?: (index: number, total: number) => void;
+}
+
+/** One diagram: its SVG (not yet sanitized), or why it could not be drawn (one line). */
+export type DiagramResult = { ok: true; svg: string } | { ok: false; error: string };
+
 export interface PdfRenderer {
   render(request: PdfRenderRequest): Promise<PdfRenderResult>;
+  /**
+   * Draws Mermaid diagrams to SVG in a page of the same browser, one result per source. A
+   * renderer without it exports diagrams as code. Rejects only when no diagram can be drawn
+   * at all (DIAGRAMS_FAILED), or on cancel.
+   */
+  renderDiagrams?(request: DiagramRenderRequest): Promise<DiagramResult[]>;
   /** Closes the browser (or windows); later renders may relaunch it. */
   close(): Promise<void>;
 }

@@ -15,7 +15,7 @@ import TurndownService from 'turndown';
 import { gfm } from '@joplin/turndown-plugin-gfm';
 import { Errors } from '../api/errors.ts';
 import { fencedLines } from './fences.ts';
-import { tokenizeHtml } from './html-tokenizer.ts';
+import { elementContent } from './html-parse.ts';
 
 type TurndownNode = Parameters<TurndownService.FilterFunction>[0];
 
@@ -28,6 +28,52 @@ function hasClass(node: TurndownNode, name: string): boolean {
 function destination(url: string): string {
   if (/[\s()<>]/.test(url)) return `<${url.replace(/[<>]/g, (c) => encodeURIComponent(c))}>`;
   return url;
+}
+
+/** A link destination: backslashes kept, parentheses escaped, in <…> when it has spaces or angle brackets. */
+function linkDestination(url: string): string {
+  const d = url.replace(/\\/g, '\\\\').replace(/\r?\n/g, '%0A');
+  if (/[\s<>]/.test(d)) return `<${d.replace(/[<>]/g, '\\$&')}>`;
+  return d.replace(/[()]/g, '\\$&');
+}
+
+/**
+ * The marker of a list item. A list that directly follows another of its kind switches
+ * "-" ↔ "*" (or "." ↔ ")"): with the same marker Markdown would read the two as one list.
+ */
+function listItemPrefix(node: TurndownNode): string {
+  const parent = node.parentNode as TurndownNode | null;
+  let run = 0;
+  for (let sib = parent?.previousElementSibling as TurndownNode | null | undefined; sib && sib.nodeName === parent?.nodeName; sib = sib.previousElementSibling as TurndownNode | null) run++;
+  if (parent?.nodeName !== 'OL') return run % 2 ? '* ' : '- ';
+  const start = Number(parent.getAttribute('start') ?? '1');
+  const index = Array.prototype.indexOf.call(parent.children, node);
+  return `${(Number.isFinite(start) ? start : 1) + index}${run % 2 ? ')' : '.'} `;
+}
+
+/** HTML writes a loose list (blank lines between items) with <p> in its items; a tight one without. */
+function isLooseList(list: TurndownNode | null): boolean {
+  return !!list && Array.prototype.some.call(list.children, (li: TurndownNode) => Array.prototype.some.call(li.children, (c: TurndownNode) => c.nodeName === 'P'));
+}
+
+/** What an element with no content becomes, for those whose emptiness Markdown can still say. */
+function blankMarkdown(node: TurndownNode): string {
+  const name = node.nodeName;
+  if (name === 'LI') return listItemPrefix(node).trimEnd() + (node.nextSibling ? '\n' : '');
+  if (name === 'UL' || name === 'OL') {
+    const items = Array.prototype.filter.call(node.children, (c: TurndownNode) => c.nodeName === 'LI') as TurndownNode[];
+    return `\n\n${items.map((li) => listItemPrefix(li).trimEnd()).join('\n')}\n\n`;
+  }
+  if (name === 'PRE') {
+    // Whitespace-only code is still code, and keeps its language.
+    const code = node.textContent ?? '';
+    const lang = /(?:^|\s)language-(\S+)/.exec((node.firstChild as TurndownNode | null)?.getAttribute?.('class') ?? '')?.[1] ?? '';
+    return `\n\n\`\`\`${lang}\n${code}${code === '' || code.endsWith('\n') ? '' : '\n'}\`\`\`\n\n`;
+  }
+  if (name === 'CODE') return `\`${(node.textContent ?? '').replace(/\r?\n/g, ' ')}\``;
+  if (/^H[1-6]$/.test(name)) return `\n\n${'#'.repeat(Number(name[1]))}\n\n`;
+  if (name === 'BLOCKQUOTE') return '\n\n>\n\n';
+  return (node as { isBlock?: boolean }).isBlock ? '\n\n' : '';
 }
 
 function imageMarkdown(alt: string, src: string, title: string | null): string {
@@ -46,26 +92,50 @@ function createService(): TurndownService {
     strongDelimiter: '**',
     hr: '---',
     linkStyle: 'inlined',
+    // Spaces at the ends of a code span are part of it (`` ` a` ``), as in the HTML.
+    preformattedCode: true,
+    blankReplacement: (_content, node) => blankMarkdown(node),
   });
   service.use(gfm);
+  // Text that would read as an entity or a tag in Markdown is text in the HTML ("&amp;copy;", "&lt;b&gt;").
+  const escapeText = service.escape.bind(service);
+  service.escape = (text: string) => escapeText(text).replace(/&(?=#?[A-Za-z0-9]+;)/g, '\\&').replace(/<(?=[A-Za-z/!?])/g, '\\<');
+  service.addRule('inlineLink', {
+    filter: (node) => node.nodeName === 'A' && node.getAttribute('href') !== null,
+    replacement: (content, node) => {
+      const title = (node.getAttribute('title') ?? '').replace(/(\n+\s*)+/g, '\n');
+      return `[${content}](${linkDestination(node.getAttribute('href') ?? '')}${title ? ` "${title.replace(/"/g, '\\"')}"` : ''})`;
+    },
+  });
+  // Emphasis inside emphasis: "*_x_*", since "**x**" would read as strong.
+  service.addRule('emphasis', {
+    filter: ['em', 'i'],
+    replacement: (content, node) => {
+      if (!content.trim()) return '';
+      const d = ['EM', 'I'].includes((node.parentNode as TurndownNode | null)?.nodeName ?? '') ? '_' : '*';
+      return d + content + d;
+    },
+  });
+  // ATX headings: a trailing "#" run in the text is text, not the optional closing sequence.
+  service.addRule('heading', {
+    filter: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'],
+    replacement: (content, node) => `\n\n${'#'.repeat(Number(node.nodeName[1]))} ${content.replace(/(^|\s)(#+)(\s*)$/, '$1\\$2$3')}\n\n`,
+  });
   // turndown's own list items use "-   " (marker plus three spaces); write "- " and "1. ".
   service.addRule('listItem', {
     filter: 'li',
     replacement: (content, node) => {
-      const parent = node.parentNode as TurndownNode | null;
-      let prefix = '- ';
-      if (parent?.nodeName === 'OL') {
-        const start = Number(parent.getAttribute('start') ?? '1');
-        const index = Array.prototype.indexOf.call(parent.children, node);
-        prefix = `${(Number.isFinite(start) ? start : 1) + index}. `;
-      }
-      const isParagraph = /\n$/.test(content);
+      const prefix = listItemPrefix(node);
+      // A blank line after an item makes the whole list loose: only where the HTML's is.
+      const isParagraph = /\n$/.test(content) && isLooseList(node.parentNode as TurndownNode | null);
       let body = content.replace(/^\n+/, '').replace(/\n+$/, '') + (isParagraph ? '\n' : '');
       body = body.replace(/^(\[[ x]\]) +/, '$1 ').replace(/\n/g, `\n${' '.repeat(prefix.length)}`);
       return prefix + body + (node.nextSibling ? '\n' : '');
     },
   });
   service.remove(['style', 'script', 'noscript', 'template', 'head', 'title', 'meta', 'link']);
+  // No Markdown for these: kept as (already sanitized) HTML rather than lost ("x<sup>2</sup>" is not "x2").
+  service.keep(['sub', 'sup', 'kbd', 'ins']);
   service.remove((node) => node.nodeName === 'HEADER' && hasClass(node, 'quire-title-block'));
   service.addRule('quireImage', {
     filter: 'img',
@@ -94,31 +164,10 @@ let service: TurndownService | null = null;
  * (our export HTML), else inside `<body>`, else all of it.
  */
 export function documentBody(html: string): string {
-  const tokens = tokenizeHtml(html);
-  let startAt = -1;
-  let kind: 'main' | 'body' | null = null;
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (t.type !== 'start') continue;
-    if (t.name === 'main' && t.attrs.some((a) => a.name === 'class' && a.value.split(/\s+/).includes('quire-content'))) {
-      startAt = k;
-      kind = 'main';
-      break;
-    }
-    if (t.name === 'body' && kind === null) {
-      startAt = k;
-      kind = 'body';
-    }
-  }
-  if (startAt < 0) return html;
-  const from = tokens[startAt].end;
-  let depth = 1;
-  for (let k = startAt + 1; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (kind === 'main' && t.type === 'start' && t.name === 'main') depth++;
-    if (t.type === 'end' && t.name === kind && --depth === 0) return html.slice(from, t.start);
-  }
-  return html.slice(from);
+  const content =
+    elementContent(html, (name, attribs) => name === 'main' && (attribs.class ?? '').split(/\s+/).includes('quire-content')) ??
+    elementContent(html, (name) => name === 'body');
+  return content ?? html;
 }
 
 /**

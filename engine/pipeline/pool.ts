@@ -1,6 +1,6 @@
 /**
- * The main-side face of the pipeline: runs generateExportHtml and htmlToMarkdown in Piscina
- * worker threads so a 10 MB document never blocks the engine's event loop.
+ * The main-side face of the pipeline: runs generateExportHtml, htmlToMarkdown and
+ * writePdfMetadata in Piscina worker threads so a 10 MB document never blocks the engine's event loop.
  *
  * - Errors the step reports (CONVERSION_FAILED, …) are rebuilt as QuireError with their code
  *   (see protocol.ts).
@@ -29,6 +29,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { Errors, QuireError, type ErrorCode } from '../api/errors.ts';
+import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
 import { isWorkerReply, type PipelineWorkerData } from './protocol.ts';
 import { STEP_LABEL, stepTimeLimitFor, timeoutCause, type WorkerStep } from './step-limits.ts';
 import type { ExportHtmlInput, ExportHtmlResult, WorkerTask } from './types.ts';
@@ -38,7 +39,7 @@ export interface PipelinePoolOptions {
   maxThreads?: number;
   /** Path or file: URL of the worker entry (default: worker.ts / worker.js beside this module). */
   workerFile?: string;
-  /** Folder with themes/default.css, handed to every worker (default: see theme.ts). */
+  /** Folder with themes/ (base.css and the themes), handed to every worker (default: see theme.ts). */
   resourcesDir?: string;
   /** How long an idle thread is kept for the next task, in ms (default 60 s). */
   idleTimeoutMs?: number;
@@ -49,6 +50,13 @@ export interface PipelinePoolOptions {
 export interface PipelinePool {
   exportHtml(input: ExportHtmlInput, signal?: AbortSignal): Promise<ExportHtmlResult>;
   markdown(html: string, signal?: AbortSignal): Promise<string>;
+  /** `html` with its diagram figures' code replaced by `svgs` (sanitized there; null keeps the code); see diagrams.ts. */
+  inlineDiagrams(html: string, svgs: Array<string | null>, signal?: AbortSignal): Promise<string>;
+  /**
+   * The PDF with its Info, XMP and /Lang written (engine/pdf/pdf-metadata.ts). `pdf` is moved to
+   * the worker, not copied, when it owns its whole buffer: it is empty afterwards.
+   */
+  pdfMetadata(pdf: Uint8Array, meta: PdfMetadata, signal?: AbortSignal): Promise<Uint8Array>;
   /** Rejects queued tasks, waits for running ones, stops the threads. */
   close(): Promise<void>;
 }
@@ -82,6 +90,12 @@ function firstLine(e: unknown): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
+/** The buffer to move with a task: only one the array fills alone (a pooled Buffer shares its with others). */
+function transferable(bytes: Uint8Array): ArrayBuffer[] {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? [buffer] : [];
+}
+
 function isAbortError(e: unknown): boolean {
   return e instanceof Error && e.name === 'AbortError';
 }
@@ -109,15 +123,21 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
   async function run<T>(task: WorkerTask, signal?: AbortSignal): Promise<T> {
     if (closed) throw Errors.internal('The pipeline worker pool is closed.');
     if (signal?.aborted) throw Errors.jobCancelled();
-    const step: WorkerStep = task.kind === 'markdown' ? 'md' : 'prepare';
-    const input = task.kind === 'markdown' ? task.html : task.kind === 'exportHtml' ? task.input : '';
-    const limitMs = options.stepTimeLimitMs ?? stepTimeLimitFor(step, Buffer.byteLength(typeof input === 'string' ? input : input.source));
+    const step: WorkerStep =
+      task.kind === 'markdown' ? 'md' : task.kind === 'pdfMetadata' ? 'pdfMetadata' : task.kind === 'inlineDiagrams' ? 'diagrams' : 'prepare';
+    // A PDF is only measured: it is transferred to the worker, which empties it here.
+    const input = task.kind === 'markdown' || task.kind === 'inlineDiagrams' ? task.html : task.kind === 'exportHtml' ? task.input : { pdfBytes: task.pdf.byteLength };
+    const inputBytes = typeof input === 'string' ? Buffer.byteLength(input) : 'pdfBytes' in input ? input.pdfBytes : Buffer.byteLength(input.source);
+    const limitMs = options.stepTimeLimitMs ?? stepTimeLimitFor(step, inputBytes);
     // Aborting ends the busy thread (even in a synchronous loop); the next task gets a new one.
     const timeLimit = new AbortController();
     const timer = setTimeout(() => timeLimit.abort(), limitMs);
     let reply: unknown;
     try {
-      reply = await piscina.run(task, { signal: signal ? AbortSignal.any([signal, timeLimit.signal]) : timeLimit.signal });
+      reply = await piscina.run(task, {
+        signal: signal ? AbortSignal.any([signal, timeLimit.signal]) : timeLimit.signal,
+        ...(task.kind === 'pdfMetadata' ? { transferList: transferable(task.pdf) } : {}),
+      });
     } catch (e) {
       if (signal?.aborted) throw Errors.jobCancelled();
       if (timeLimit.signal.aborted) throw Errors.stepTimeout(STEP_LABEL[step], Math.max(0.1, Math.round(limitMs / 100) / 10), timeoutCause(step, input));
@@ -134,6 +154,8 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
   return {
     exportHtml: (input, signal) => run<ExportHtmlResult>({ kind: 'exportHtml', input }, signal),
     markdown: (html, signal) => run<string>({ kind: 'markdown', html }, signal),
+    inlineDiagrams: (html, svgs, signal) => run<string>({ kind: 'inlineDiagrams', html, svgs }, signal),
+    pdfMetadata: (pdf, meta, signal) => run<Uint8Array>({ kind: 'pdfMetadata', pdf, meta }, signal),
     async close() {
       if (closed) return;
       closed = true;

@@ -35,6 +35,6 @@ export function isWorkerReply(x: unknown): x is WorkerReply<unknown> {
 
 /** What every worker of a pool receives as workerData. */
 export interface PipelineWorkerData {
-  /** Folder with themes/default.css (see theme.ts). */
+  /** Folder with themes/ (base.css and the themes; see theme.ts). */
   resourcesDir?: string;
 }

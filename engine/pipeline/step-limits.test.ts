@@ -26,5 +26,9 @@ describe('step time limits', () => {
     expect(timeoutCause('md', html)).toBe('The document has a table with 5,000 columns, which the Markdown converter handles slowly. Split the table, or export PDF and HTML only.');
     expect(timeoutCause('prepare', { title: 't', source: wideTableMarkdown(2000), format: 'md', baseDir: '.', meta: {} })).toMatch(/a table with 2,000 columns/);
     expect(timeoutCause('md', '<p>plain</p>')).toMatch(/too large or too complex for the Markdown converter/);
+    expect(timeoutCause('pdfMetadata', { pdfBytes: 12 * 1024 * 1024 })).toBe(
+      'The PDF (12.0 MB) took too long to write its metadata into. Split the document, or retry when the computer is less busy.',
+    );
+    expect(stepTimeLimitFor('pdfMetadata', 100 * 1024 * 1024)).toBe(60_000 + 100 * 5_000);
   });
 });

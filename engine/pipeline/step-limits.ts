@@ -10,7 +10,7 @@
 import { formatBytes } from '../api/types.ts';
 import type { ExportHtmlInput } from './types.ts';
 
-export type WorkerStep = 'prepare' | 'md';
+export type WorkerStep = 'prepare' | 'md' | 'pdfMetadata' | 'diagrams';
 
 const MB = 1024 * 1024;
 
@@ -20,6 +20,10 @@ const LIMITS: Record<WorkerStep, { baseMs: number; perMbMs: number }> = {
   prepare: { baseMs: 60_000, perMbMs: 30_000 },
   // turndown: ~0.5 s per MB of ordinary HTML here, but quadratic in a table's width.
   md: { baseMs: 60_000, perMbMs: 30_000 },
+  // An incremental update: milliseconds; a full pdf-lib rewrite (a PDF not laid out as Chromium writes it): ~0.4 s per MB.
+  pdfMetadata: { baseMs: 60_000, perMbMs: 5_000 },
+  // Sanitizing the drawn SVGs and copying the document once: far below prepare's cost.
+  diagrams: { baseMs: 60_000, perMbMs: 30_000 },
 };
 
 export function stepTimeLimitFor(step: WorkerStep, inputBytes: number): number {
@@ -28,14 +32,25 @@ export function stepTimeLimitFor(step: WorkerStep, inputBytes: number): number {
 }
 
 /** What the user reads as the step's name: "The Markdown step took longer than …". */
-export const STEP_LABEL: Record<WorkerStep, string> = { prepare: 'prepare (building the export HTML)', md: 'Markdown' };
+export const STEP_LABEL: Record<WorkerStep, string> = {
+  prepare: 'prepare (building the export HTML)',
+  md: 'Markdown',
+  pdfMetadata: 'PDF metadata',
+  diagrams: 'diagrams (inserting the drawn diagrams)',
+};
 
 /** Tables this wide are what makes the Markdown converter slow (2,000 columns: ~30 s). */
 const WIDE_TABLE_COLUMNS = 500;
 
 /** The likely cause of a timeout in `step` for this input, with what to do about it. */
-export function timeoutCause(step: WorkerStep, input: string | ExportHtmlInput): string {
+export function timeoutCause(step: WorkerStep, input: string | ExportHtmlInput | { pdfBytes: number }): string {
+  if (typeof input === 'object' && 'pdfBytes' in input) {
+    return `The PDF (${formatBytes(input.pdfBytes)}) took too long to write its metadata into. Split the document, or retry when the computer is less busy.`;
+  }
   const text = typeof input === 'string' ? input : input.source;
+  if (step === 'diagrams') {
+    return `The document (${formatBytes(Buffer.byteLength(text))} of HTML) is too large to insert its diagrams into. Split it, or turn diagrams off to export them as code.`;
+  }
   const isHtml = typeof input === 'string' || input.format === 'html';
   const columns = isHtml ? widestHtmlTable(text) : widestMarkdownTable(text);
   const size = formatBytes(Buffer.byteLength(text));

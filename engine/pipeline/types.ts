@@ -1,6 +1,7 @@
 /** Inputs and outputs of the worker-side pipeline steps (run inside Piscina threads). */
 import type { ExportStyle } from '../api/export-spec.ts';
 import type { DocumentMeta, SourceFormat } from '../api/types.ts';
+import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
 
 export interface ExportHtmlInput {
   title: string;
@@ -21,6 +22,11 @@ export interface ExportAssets {
   files: Record<string, { path: string; sha256: string }>;
   /** Why a ref has no stored file (refused at import), used as its warning. */
   problems: Record<string, string>;
+  /**
+   * The Write-stage preview: stored files are not embedded but linked at this address, its
+   * `{sha256}` replaced by the file's hash (the host serves them there; see HostInfo.assetBase).
+   */
+  imageUrl?: string;
 }
 
 export interface Heading {
@@ -39,4 +45,8 @@ export interface ExportHtmlResult {
 
 export type WorkerTask =
   | { kind: 'exportHtml'; input: ExportHtmlInput }
-  | { kind: 'markdown'; html: string };
+  | { kind: 'markdown'; html: string }
+  /** The export HTML with its diagram figures' code replaced by their SVG (null: keep the code); see diagrams.ts. */
+  | { kind: 'inlineDiagrams'; html: string; svgs: Array<string | null> }
+  /** The PDF's Info, XMP and /Lang (engine/pdf/pdf-metadata.ts); `pdf` is transferred, not copied. */
+  | { kind: 'pdfMetadata'; pdf: Uint8Array; meta: PdfMetadata };

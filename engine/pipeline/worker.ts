@@ -10,6 +10,8 @@
  */
 import { workerData } from 'node:worker_threads';
 import { isQuireError, toJobError } from '../api/errors.ts';
+import { writePdfMetadata } from '../pdf/pdf-metadata.ts';
+import { inlineDiagrams } from './diagrams.ts';
 import { generateExportHtml, type ExportHtmlOptions } from './export-html.ts';
 import { htmlToMarkdown } from './markdown.ts';
 import type { PipelineWorkerData, WorkerErrorData, WorkerReply } from './protocol.ts';
@@ -25,13 +27,17 @@ function toErrorData(e: unknown): WorkerErrorData {
   return toJobError(e);
 }
 
-export default async function run(task: WorkerTask): Promise<WorkerReply<ExportHtmlResult | string>> {
+export default async function run(task: WorkerTask): Promise<WorkerReply<ExportHtmlResult | string | Uint8Array>> {
   try {
     switch (task?.kind) {
       case 'exportHtml':
         return { ok: true, value: generateExportHtml(task.input, exportOptions()) };
       case 'markdown':
         return { ok: true, value: htmlToMarkdown(task.html) };
+      case 'inlineDiagrams':
+        return { ok: true, value: inlineDiagrams(task.html, task.svgs) };
+      case 'pdfMetadata':
+        return { ok: true, value: await writePdfMetadata(task.pdf, task.meta) };
       default:
         return {
           ok: false,
