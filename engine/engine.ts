@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DocumentChange, StartExportRequest as StartExportInput, StartExportResult } from './api/contract.ts';
+import type { DocumentChange, PreviewDocumentRequest, PreviewDocumentResult, StartExportRequest as StartExportInput, StartExportResult } from './api/contract.ts';
 import { Errors } from './api/errors.ts';
 import type { ExportSpec, Settings } from './api/export-spec.ts';
 import {
@@ -35,6 +35,7 @@ import { sourceKeyOf } from './jobs/output-keys.ts';
 import { removeLeftovers, type LeftoversRemoved } from './jobs/leftovers.ts';
 import { ChangeFeed } from './jobs/change-feed.ts';
 import { resolveJobSpec } from './jobs/job-spec.ts';
+import { DocumentPreviews } from './jobs/document-preview.ts';
 import { runExportJob, type PipelineRunner } from './jobs/run-export-job.ts';
 import { Throttle } from './jobs/progress.ts';
 import { DEFAULT_LEASE_MS, Scheduler, defaultConcurrency, runnerIsGone } from './jobs/scheduler.ts';
@@ -118,6 +119,7 @@ export class Engine {
   #pdf: PdfRenderer | null;
   #ownsPdf: boolean;
   readonly #changeFeed: ChangeFeed;
+  readonly #previews: DocumentPreviews;
   #closed = false;
   readonly #handledHere = new Set<string>();
 
@@ -153,6 +155,16 @@ export class Engine {
     // An 'error' event with no listener would throw; background failures are reported, not fatal.
     this.#events.on('error', () => undefined);
     this.#changeFeed = new ChangeFeed(this.#jobs, (row) => this.#publish(row));
+    this.#previews = new DocumentPreviews({
+      getDocument: (id) => this.#docs.get(id),
+      resolve: (documentId, stageId) => this.resolveExport({ documentId, stageId }),
+      pipeline: () => this.#pipelinePool(),
+      diagramRenderer: async () => {
+        await this.ensurePdfRenderer();
+        return this.#pdf;
+      },
+      assetPath: (sha256) => this.#assets.pathOf(sha256),
+    });
   }
 
   get dbPath(): string {
@@ -314,6 +326,15 @@ export class Engine {
     return { jobId: snapshot.id, created: result.created, spec: snapshot.spec };
   }
 
+  /**
+   * The Write stage's preview: the document (or unsaved `source`) through the export's own
+   * pipeline and resolved spec, stored images linked at `imageUrl` (see jobs/document-preview.ts).
+   */
+  previewDocument(input: PreviewDocumentRequest): Promise<PreviewDocumentResult> {
+    if (this.#closed) return Promise.reject(Errors.internal('The engine is closed.'));
+    return this.#previews.render(input);
+  }
+
   /** Cancels a queued job at once; a running one is aborted by whichever process runs it. */
   async cancelExport(jobId: string): Promise<JobSnapshot> {
     const { row } = await this.#jobs.requestCancel(jobId);
@@ -330,8 +351,15 @@ export class Engine {
   async retryExport(jobId: string): Promise<StartExportResult> {
     const job = await this.#jobs.get(jobId);
     if (isActiveStatus(job.status) || job.status === 'completed') throw Errors.jobNotRetryable(jobId, job.status);
-    const { formats, outDir, fileBase, overwrite, pdf } = job.spec;
-    return this.startExport({ documentId: job.documentId, stageId: job.stageId, options: { formats, outDir, fileName: fileBase, overwrite, pdf } });
+    const { formats, outDir, fileBase, overwrite, pdf, style } = job.spec;
+    const { theme, toc, math, diagrams, highlight } = style;
+    // A CSS file the front matter named is named again by it (its path is relative to the document).
+    const css = style.css && style.css.from !== 'frontMatter' ? { css: style.css.path } : {};
+    return this.startExport({
+      documentId: job.documentId,
+      stageId: job.stageId,
+      options: { formats, outDir, fileName: fileBase, overwrite, pdf, theme, toc, math, diagrams, highlight, ...css },
+    });
   }
 
   getJob(jobId: string): Promise<JobSnapshot> {
@@ -441,6 +469,7 @@ export class Engine {
     if (this.#closed) return;
     this.#closed = true;
     this.#changeFeed.stop();
+    this.#previews.abortAll();
     await this.#scheduler?.stop({ drain });
     for (const t of this.#throttles.values()) t.dispose();
     await this.#pipeline?.close();

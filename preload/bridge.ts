@@ -43,6 +43,7 @@ export function createBridgeApi(client: QuireApi): QuireApi {
     saveStageState: call('saveStageState'),
     resolveExport: call('resolveExport'),
     startExport: call('startExport'),
+    previewDocument: call('previewDocument'),
     cancelExport: call('cancelExport'),
     retryExport: call('retryExport'),
     listJobs: call('listJobs'),

@@ -23,7 +23,13 @@ const quire = (args: string[]) => runQuire(args, { env: { QUIRE_DATA_DIR: SAFE_D
 
 /** Each command's options, written out here rather than read from the code that prints them. */
 const OPTIONS: Record<string, string[]> = {
-  export: ['--format', '--out', '--overwrite', '--json', '--concurrency', '--data-dir'],
+  export: [
+    '--format', '--out', '--overwrite', '--json', '--concurrency', '--data-dir',
+    '--theme', '--css', '--toc', '--no-toc', '--no-math', '--no-diagrams', '--no-highlight',
+    '--page-size', '--margins', '--landscape', '--no-header-footer',
+    '--title', '--subtitle', '--author', '--date', '--subject', '--keywords', '--lang',
+  ],
+  themes: ['--json'],
   jobs: ['--json', '--data-dir'],
   resume: ['--json', '--concurrency', '--data-dir'],
   cancel: ['--json', '--data-dir'],

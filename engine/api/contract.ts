@@ -8,7 +8,7 @@
  * const { jobId } = await quire.startExport({ documentId, stageId: 'export' });
  * const off = quire.onDidChangeJob((job) => job.id === jobId && render(job));
  */
-import type { ExportOptionsPatch, ExportSpec, Settings } from './export-spec.ts';
+import type { ExportCallOptions, ExportSpec, Settings } from './export-spec.ts';
 import type {
   AssetFile,
   DetailsStageData,
@@ -77,8 +77,8 @@ export interface SaveStageStateRequest {
 export interface StartExportRequest {
   documentId: string;
   stageId: string;
-  /** The call's layer of resolveExport: overrides everything the stage, settings and document ask for. */
-  options?: ExportOptionsPatch;
+  /** The call's layer of resolveExport: overrides everything the stage, settings and document ask for (`metadata`: over Details). */
+  options?: ExportCallOptions;
 }
 
 export interface StartExportResult {
@@ -87,6 +87,32 @@ export interface StartExportResult {
   created: boolean;
   /** What the job runs (the job's own spec when it already existed). */
   spec: ExportSpec;
+}
+
+export interface PreviewDocumentRequest {
+  documentId: string;
+  /** The text to preview (unsaved edits); absent: the saved source. */
+  source?: string;
+  /** Absent: the document's own format. */
+  format?: SourceFormat;
+  /**
+   * Where the preview loads a stored image: an address with `{sha256}` in it, e.g.
+   * `/document-assets/{sha256}?token=…` (HostInfo.assetBase). Absent: images show as the
+   * export's "missing image" placeholder.
+   */
+  imageUrl?: string;
+}
+
+export interface PreviewDocumentResult {
+  /**
+   * The page, rendered like the export (theme, front matter hidden, …), no scripts; its
+   * `<style>` elements are in `styles` and its style attributes renamed `data-quire-style`, for
+   * a frame whose CSP refuses inline styles (set them through the CSSOM).
+   */
+  html: string;
+  /** The text of the page's `<style>` elements, in document order. */
+  styles: string[];
+  warnings: string[];
 }
 
 export interface ListJobsRequest {
@@ -114,6 +140,11 @@ export interface QuireApi {
   /** What startExport would run now, without starting it: the forms show these values. */
   resolveExport(input: StartExportRequest): Promise<ExportSpec>;
   startExport(input: StartExportRequest): Promise<StartExportResult>;
+  /**
+   * The document rendered by the export's own pipeline, for the Write stage's preview. A newer
+   * call for the same document ends an older one (PREVIEW_SUPERSEDED); a slow one PREVIEW_TIMEOUT.
+   */
+  previewDocument(input: PreviewDocumentRequest): Promise<PreviewDocumentResult>;
   cancelExport(jobId: string): Promise<JobSnapshot>;
   retryExport(jobId: string): Promise<StartExportResult>;
   listJobs(query?: ListJobsRequest): Promise<JobSnapshot[]>;
@@ -145,6 +176,7 @@ export const API_METHODS = [
   'saveStageState',
   'resolveExport',
   'startExport',
+  'previewDocument',
   'cancelExport',
   'retryExport',
   'listJobs',

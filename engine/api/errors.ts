@@ -38,11 +38,14 @@ export type ErrorCode =
   | 'PDF_TIMEOUT'
   | 'PDF_FAILED'
   | 'PDF_PAGE_TOO_LARGE'
+  | 'DIAGRAMS_FAILED'
   | 'STEP_TIMEOUT'
   | 'CONVERSION_FAILED'
   | 'WORKER_CRASHED'
   | 'JOB_INTERRUPTED'
   | 'JOB_CANCELLED'
+  | 'PREVIEW_TIMEOUT'
+  | 'PREVIEW_SUPERSEDED'
   | 'CLAIM_LOST'
   | 'INVALID_PAYLOAD'
   | 'UNAUTHORIZED_SENDER'
@@ -156,6 +159,9 @@ export const Errors = {
   pdfTimeout: (seconds: number) =>
     new QuireError('PDF_TIMEOUT', `Rendering the PDF took longer than ${seconds} s and was stopped. The document may be too large; split it or retry.`, { seconds }),
   pdfFailed: (reason: string) => new QuireError('PDF_FAILED', `The PDF could not be rendered (${reason}). Retry the export.`),
+  /** The page that draws Mermaid diagrams could not be set up (one diagram failing is a warning, not this). */
+  diagramsFailed: (reason: string) =>
+    new QuireError('DIAGRAMS_FAILED', `The Mermaid diagrams could not be drawn (${reason}). Retry the export, or turn diagrams off to export them as code.`),
   pdfPageTooLarge: (bytes: number, limit: number) =>
     new QuireError(
       'PDF_PAGE_TOO_LARGE',
@@ -176,6 +182,10 @@ export const Errors = {
   jobInterrupted: (attempts: number) =>
     new QuireError('JOB_INTERRUPTED', `The export was interrupted ${attempts} times (the app closed or crashed while it ran) and was stopped. Retry it when ready.`, { attempts }),
   jobCancelled: () => new QuireError('JOB_CANCELLED', 'The export was cancelled.'),
+  previewTimeout: (seconds: number) =>
+    new QuireError('PREVIEW_TIMEOUT', `The preview took longer than ${seconds} s and was stopped. The document may be too large to preview as you type; an export still works.`, { seconds }),
+  /** A newer preview of the same document was asked for: the UI drops this answer. */
+  previewSuperseded: () => new QuireError('PREVIEW_SUPERSEDED', 'A newer preview of this document replaced this one.'),
   claimLost: (id: string) => new QuireError('CLAIM_LOST', `Job ${id} was taken over by another runner.`, { id }),
   invalidPayload: (method: string, issues: string) =>
     new QuireError('INVALID_PAYLOAD', `Invalid arguments for ${method}: ${issues}`, { method }),

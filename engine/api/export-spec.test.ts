@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_PDF_OPTIONS,
+  checkCallMetadata,
   exportSpecSchema,
   parseStageData,
   parseStoredSpec,
@@ -27,6 +28,7 @@ const settings: Settings = {
   concurrency: 2,
   openFolderWhenDone: false,
   overwriteOutputs: false,
+  exportStyle: {},
 };
 
 const resolve = (layers: Partial<ExportLayers>) => resolveExport(subject, { defaultOutDir: '/default/out', ...layers });
@@ -164,5 +166,30 @@ describe('a stored spec', () => {
     expect(parseStoredSpec('job-1', JSON.stringify(spec))).toEqual(spec);
     expect(() => parseStoredSpec('job-1', '{')).toThrow(/job job-1 are damaged/);
     expect(() => parseStoredSpec('job-1', JSON.stringify({ ...spec, formats: [] }))).toThrow(/job job-1: formats/);
+  });
+});
+
+describe("the call's metadata (CLI --title, --author …)", () => {
+  it('sits over the Details stage and the front matter, field by field, for this call only', () => {
+    const spec = resolve({
+      frontMatter: { title: 'FM title', metadata: { author: 'FM author', keywords: ['fm'], lang: 'fr' } },
+      details: { title: 'Details title', author: 'Details author', subject: 'Details subject' },
+      call: { metadata: { author: 'Call author', keywords: ['a', 'b'] } },
+    });
+    expect(spec.title).toBe('Details title');
+    expect(spec.metadata).toEqual({ author: 'Call author', subject: 'Details subject', keywords: ['a', 'b'], lang: 'fr' });
+    expect(resolve({ details: { title: 'Details title' }, call: { metadata: { title: '  Call title ' } } }).title).toBe('Call title');
+  });
+
+  it('is checked like the Details stage, naming the request; checkCallMetadata names the flag and the value', () => {
+    expect(() => resolve({ call: { metadata: { lang: 'en_US' } } })).toThrow('The export request: metadata.lang is not a language tag such as en, de or zh-Hans.');
+    expect(() => resolve({ call: { metadata: { publisher: 'x' } } })).toThrow(/The export request: metadata Unrecognized key/);
+    expect(() => checkCallMetadata('lang', 'en_US', '--lang')).toThrow('--lang "en_US" is not a language tag such as en, de or zh-Hans.');
+    expect(() => checkCallMetadata('keywords', ['a', ' '], '--keywords')).toThrow('--keywords has an empty keyword.');
+    expect(checkCallMetadata('keywords', [' a '], '--keywords')).toEqual(['a']);
+  });
+
+  it('the saved export stage options may not carry metadata (it belongs to Details)', () => {
+    expect(() => resolve({ saved: { exportOptions: { metadata: { author: 'x' } } } })).toThrow(/export stage's saved options/);
   });
 });

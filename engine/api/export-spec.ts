@@ -6,7 +6,7 @@
  *
  * Resolution order, field by field, each layer over the one before:
  *   workflow stage defaults ← settings ← front matter ← the stage's saved options ← the call
- * Title and metadata: the document's title ← front matter ← the Details stage.
+ * Title and metadata: the document's title ← front matter ← the Details stage ← the call's `metadata`.
  *
  * @example
  * const spec = resolveExport(
@@ -123,7 +123,7 @@ const frontMatterOptionsSchema = exportOptionsPatchSchema.omit({ outDir: true, o
 const STAGE_KINDS = ['write', 'details', 'export'] as const;
 export type StageKind = (typeof STAGE_KINDS)[number];
 
-const text = z.string().max(500);
+const text = z.string().max(500, 'is longer than 500 characters');
 /** A BCP 47 language tag such as en, pt-BR or zh-Hans. */
 const langSchema = z.string().trim().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, 'is not a language tag such as en, de or zh-Hans');
 const documentMetaSchema = z.strictObject({
@@ -132,8 +132,8 @@ const documentMetaSchema = z.strictObject({
   date: text.optional(),
   subtitle: text.optional(),
   /** What the document is about (PDF Subject, HTML description). */
-  subject: z.string().max(2000).optional(),
-  keywords: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+  subject: z.string().max(2000, 'is longer than 2000 characters').optional(),
+  keywords: z.array(z.string().trim().min(1, 'has an empty keyword').max(200, 'has a keyword longer than 200 characters')).max(100, 'has more than 100 keywords').optional(),
   /** The document's language (html lang, PDF /Lang); unset: guessed for CJK, else none. */
   lang: langSchema.optional(),
 });
@@ -148,6 +148,13 @@ export const STAGE_DATA_SCHEMAS = {
 
 export type StageDataOf<K extends StageKind> = z.infer<(typeof STAGE_DATA_SCHEMAS)[K]>;
 export type WriteStageData = StageDataOf<'write'>;
+
+/**
+ * What one call may ask for: the options patch, plus title and metadata that sit over the
+ * Details stage for this export only (CLI --title, --author …); never saved with the document.
+ */
+export const exportCallOptionsSchema = exportOptionsPatchSchema.extend({ metadata: STAGE_DATA_SCHEMAS.details.optional() });
+export type ExportCallOptions = z.infer<typeof exportCallOptionsSchema>;
 export type DetailsStageData = StageDataOf<'details'>;
 export type ExportStageData = StageDataOf<'export'>;
 
@@ -203,11 +210,11 @@ export const settingsSchema = z.strictObject({
       math: z.boolean().optional(),
       diagrams: z.boolean().optional(),
       highlight: z.boolean().optional(),
-      css: folder.nullable().optional(),
+      css: cssPathSchema.refine(isAbsolutePath, 'must be a full path, such as /home/ada/print.css').nullable().optional(),
     })
     .default({}),
 });
-export type Settings = z.input<typeof settingsSchema>;
+export type Settings = z.infer<typeof settingsSchema>;
 export type Theme = Settings['theme'];
 
 /** A settings patch over the current settings (pdf per field), checked; throws INVALID_OPTIONS naming the field. */
@@ -380,13 +387,14 @@ export function resolveExport(subject: ExportSubject, layers: ExportLayers): Exp
   const frontMeta = parseLayer(documentMetaSchema, layers.frontMatter?.metadata, "The document's front matter");
 
   const merged = mergeOptionPatches(BUILT_IN_OPTIONS, stage, settings, front, saved, call);
-  const title = trimmed(details.title) ?? trimmed(layers.frontMatter?.title) ?? subject.title;
+  const callMeta = call.metadata ?? {};
+  const title = trimmed(callMeta.title) ?? trimmed(details.title) ?? trimmed(layers.frontMatter?.title) ?? subject.title;
   const metadata: DocumentMeta = {};
   for (const key of ['author', 'date', 'subtitle', 'subject', 'lang'] as const) {
-    const value = trimmed(details[key]) ?? trimmed(frontMeta[key]);
+    const value = trimmed(callMeta[key]) ?? trimmed(details[key]) ?? trimmed(frontMeta[key]);
     if (value) metadata[key] = value;
   }
-  const keywords = details.keywords ?? frontMeta.keywords;
+  const keywords = callMeta.keywords ?? details.keywords ?? frontMeta.keywords;
   if (keywords?.length) metadata.keywords = [...keywords];
   // Which layer named the CSS file: a relative path is only allowed from the front matter.
   const cssLayers = { stage, settings, frontMatter: front, saved, call } as const;
@@ -426,14 +434,23 @@ export function resolveExport(subject: ExportSubject, layers: ExportLayers): Exp
  * The call's options checked on their own, before anything is recorded (the CLI checks its
  * flags with this, so a bad --format is refused before a file is read).
  */
-function checkCallOptions(options: unknown, where = 'The export request'): ExportOptionsPatch {
-  return parseLayer(exportOptionsPatchSchema, options, where);
+function checkCallOptions(options: unknown, where = 'The export request'): ExportCallOptions {
+  return parseLayer(exportCallOptionsSchema, options, where);
 }
 
 /** One field of the call checked alone, its message led by `label` (a CLI flag: "--format"). */
-export function checkCallOption<K extends keyof ExportOptionsPatch>(field: K, value: ExportOptionsPatch[K], label: string): ExportOptionsPatch[K] {
-  const shape = exportOptionsPatchSchema.shape[field] as z.ZodType<ExportOptionsPatch[K]>;
+export function checkCallOption<K extends keyof ExportCallOptions>(field: K, value: ExportCallOptions[K], label: string): ExportCallOptions[K] {
+  const shape = exportCallOptionsSchema.shape[field] as z.ZodType<ExportCallOptions[K]>;
   return parseLayer(z.strictObject({ value: shape }), { value }, label, false).value;
+}
+
+/** One metadata field of the call checked alone (--author, --lang …), its message led by `label`. */
+export function checkCallMetadata<K extends keyof DetailsStageData>(field: K, value: DetailsStageData[K], label: string): DetailsStageData[K] {
+  const result = (STAGE_DATA_SCHEMAS.details.shape[field] as z.ZodType<DetailsStageData[K]>).safeParse(value);
+  if (result.success) return result.data;
+  // "--lang "en_US" is not a language tag …": the flag, the value and the rule in one line.
+  const shown = typeof value === 'string' && value.length <= 60 ? ` "${value}"` : '';
+  throw Errors.invalidOptions(`${label}${shown} ${result.error.issues[0]!.message}.`);
 }
 
 /** A spec read back from storage; a damaged one is an error naming the job, not a crash. */

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { Errors } from './errors.ts';
 import type { ApiMethod } from './contract.ts';
-import { exportOptionsPatchSchema, settingsSchema, sourceFormatSchema } from './export-spec.ts';
+import { exportCallOptionsSchema, settingsSchema, sourceFormatSchema } from './export-spec.ts';
 
 export { settingsSchema };
 
@@ -21,7 +21,7 @@ const sourceFormat = sourceFormatSchema;
 const stageData = z.record(z.string(), z.unknown());
 /** Base64 characters one addDocumentAssets call may carry (the renderer batches well below it). */
 export const MAX_ASSET_CALL_BASE64 = 24 * 1024 * 1024;
-const startExportRequest = z.strictObject({ documentId: id, stageId: id, options: exportOptionsPatchSchema.optional() });
+const startExportRequest = z.strictObject({ documentId: id, stageId: id, options: exportCallOptionsSchema.optional() });
 
 export const CALL_SCHEMAS: Record<ApiMethod, z.ZodTuple> = {
   listWorkflows: z.tuple([]),
@@ -51,6 +51,15 @@ export const CALL_SCHEMAS: Record<ApiMethod, z.ZodTuple> = {
   ]),
   resolveExport: z.tuple([startExportRequest]),
   startExport: z.tuple([startExportRequest]),
+  previewDocument: z.tuple([
+    z.strictObject({
+      documentId: id,
+      source: source.optional(),
+      format: sourceFormat.optional(),
+      // Only a same-origin stored-asset address: the preview's CSP allows no other image source.
+      imageUrl: z.string().max(500).regex(/^(?:\/[a-z-]+)+\/\{sha256\}(?:\?token=[A-Za-z0-9._~%-]+)?$/, 'must look like /document-assets/{sha256}?token=…').optional(),
+    }),
+  ]),
   cancelExport: z.tuple([id]),
   retryExport: z.tuple([id]),
   listJobs: z.tuple([z.strictObject({ documentId: id.optional(), limit: z.number().int().min(1).max(1000).optional() }).optional()]),

@@ -32,8 +32,8 @@ export function isActiveStatus(status: JobStatus): boolean {
 
 export { formatBytes } from './bytes.ts';
 
-/** Steps an export job walks through, in order. `prepare` builds the export HTML. */
-export type JobStep = 'queued' | 'prepare' | 'html' | 'md' | 'pdf' | 'done';
+/** Steps an export job walks through, in order. `prepare` builds the export HTML; `diagrams` draws its Mermaid diagrams. */
+export type JobStep = 'queued' | 'prepare' | 'diagrams' | 'html' | 'md' | 'pdf' | 'done';
 
 export interface DocumentSummary {
   id: string;

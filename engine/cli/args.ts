@@ -50,6 +50,11 @@ export function closest(typed: string, candidates: readonly string[]): string | 
   return best;
 }
 
+/** Every spelling a command accepts: each option, and "no-x" for a negatable switch x. */
+function flagNames(spec: CommandSpec): string[] {
+  return Object.entries(spec.options).flatMap(([name, o]) => (o.negatable ? [name, `no-${name}`] : [name]));
+}
+
 /** `{ help: true }` when -h/--help is given (anywhere before `--`); throws UsageError on a mistake. */
 export function parseCommandArgs<S extends CommandSpec>(spec: S, args: string[]): ParsedArgs<S['options']> {
   const options = Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type }]));
@@ -62,14 +67,17 @@ export function parseCommandArgs<S extends CommandSpec>(spec: S, args: string[])
   for (const t of tokens) {
     if (t.kind === 'positional') positionals.push(t.value);
     if (t.kind !== 'option') continue;
-    const o = spec.options[t.name] as OptionSpec | undefined;
+    // "--no-toc" is the false form of a negatable switch "--toc".
+    const negated = t.name.startsWith('no-') && spec.options[t.name.slice(3)]?.negatable ? t.name.slice(3) : undefined;
+    const name = negated ?? t.name;
+    const o = spec.options[name] as OptionSpec | undefined;
     if (!o) {
-      const guess = t.rawName.startsWith('--') ? closest(t.name, Object.keys(spec.options)) : undefined;
+      const guess = t.rawName.startsWith('--') ? closest(t.name, flagNames(spec)) : undefined;
       throw fail(`unknown option ${t.rawName} for "quire ${spec.name}"${guess ? ` (did you mean --${guess}?)` : ''}.`);
     }
     if (o.type === 'boolean') {
       if (t.value !== undefined) throw fail(`${t.rawName} takes no value (got "${t.rawName}=${t.value}").`);
-      values[t.name] = true;
+      values[name] = !negated;
       continue;
     }
     // "--out --json" is a forgotten value, not a folder named "--json" (as node's strict mode says).

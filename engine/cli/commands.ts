@@ -10,13 +10,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONCURRENCY_LIMITS } from '../api/export-spec.ts';
+import { CONCURRENCY_LIMITS, PAGE_SIZES, THEMES } from '../api/export-spec.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
   /** Placeholder for a string option's value in the help (`DIR`, `N`). */
   value?: string;
   help: string;
+  /**
+   * A switch that also takes the "--no-" form (false). `shown: 'no'` lists it as "--no-name" in
+   * the help, for a switch that is on unless turned off.
+   */
+  negatable?: { shown: 'yes' | 'no' };
 }
 
 export interface CommandSpec {
@@ -30,7 +35,7 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
 }
 
-export type CommandName = 'export' | 'jobs' | 'resume' | 'cancel' | 'watch' | 'serve';
+export type CommandName = 'export' | 'themes' | 'jobs' | 'resume' | 'cancel' | 'watch' | 'serve';
 
 /** Options most commands share: listed once under "Options for every command". */
 const DATA_DIR = { type: 'string', value: 'DIR', help: 'Data folder (default: QUIRE_DATA_DIR or the app\'s per-user folder)' } as const satisfies OptionSpec;
@@ -47,7 +52,8 @@ export const COMMANDS = {
     summary: 'Import each file and export it (one durable job per file)',
     details: `Files are Markdown (.md, .markdown, .txt) or HTML (.html, .htm). Outputs are named after
 each file. Every file is checked before anything is written. Ctrl-C leaves the jobs queued
-for "quire resume".
+for "quire resume". The options below override the settings, each document's front matter
+and its Details stage, for this export only.
 ${EXIT_CODES}`,
     positionals: { min: 1, max: Infinity, missing: 'export needs at least one file: quire export <file...>' },
     options: {
@@ -57,10 +63,34 @@ ${EXIT_CODES}`,
         type: 'boolean',
         help: 'Replace files already at the output names that Quire did not\nwrite for this file (never the source); default: use "name (2)"',
       },
+      theme: { type: 'string', value: 'NAME', help: `The look: ${THEMES.join(', ')} (see "quire themes")` },
+      css: { type: 'string', value: 'FILE', help: 'A CSS file layered over the theme' },
+      toc: { type: 'boolean', negatable: { shown: 'yes' }, help: 'Add a table of contents from the headings (--no-toc: none,\nwhatever the settings or front matter say)' },
+      math: { type: 'boolean', negatable: { shown: 'no' }, help: 'Print TeX math as written, not rendered (--math: render it)' },
+      diagrams: { type: 'boolean', negatable: { shown: 'no' }, help: 'Print ```mermaid blocks as code, not diagrams (--diagrams:\ndraw them)' },
+      highlight: { type: 'boolean', negatable: { shown: 'no' }, help: 'Leave code uncoloured (--highlight: colour it by language)' },
+      'page-size': { type: 'string', value: 'SIZE', help: `PDF page size: ${PAGE_SIZES.join(', ')}` },
+      margins: { type: 'string', value: 'MM', help: 'PDF margins in millimetres: one for all sides, or\ntop,right,bottom,left' },
+      landscape: { type: 'boolean', negatable: { shown: 'yes' }, help: 'PDF pages in landscape (--no-landscape: portrait)' },
+      'header-footer': { type: 'boolean', negatable: { shown: 'no' }, help: 'PDF without the title header and page-number footer' },
+      title: { type: 'string', value: 'TEXT', help: 'Title for the title block, the PDF and the HTML <title>' },
+      subtitle: { type: 'string', value: 'TEXT', help: 'Subtitle' },
+      author: { type: 'string', value: 'TEXT', help: 'Author(s), as shown: "Ada Lovelace, Charles Babbage"' },
+      date: { type: 'string', value: 'TEXT', help: 'Date, as shown' },
+      subject: { type: 'string', value: 'TEXT', help: 'What the document is about (PDF Subject, HTML description)' },
+      keywords: { type: 'string', value: 'LIST', help: 'Comma-separated keywords: "pdf,export"' },
+      lang: { type: 'string', value: 'TAG', help: 'Language tag: en, de, pt-BR, zh-Hans' },
       json: { ...JSON_OUT, help: 'Print one JSON line per job when done' },
       concurrency: CONCURRENCY,
       'data-dir': DATA_DIR,
     },
+  },
+  themes: {
+    name: 'themes',
+    args: '',
+    summary: 'List the built-in themes (for --theme) with what each looks like',
+    positionals: { min: 0, max: 0 },
+    options: { json: { ...JSON_OUT, help: 'One JSON line per theme: {"name", "description"}' } },
   },
   jobs: {
     name: 'jobs',
@@ -119,9 +149,11 @@ export function isCommandName(s: string | undefined): s is CommandName {
 function optionLines(options: Array<[string, OptionSpec]>, indent: number, col: number): string {
   return options
     .map(([name, o]) => {
-      const flag = `--${name}${o.value ? ` ${o.value}` : ''}`;
+      const flag = `--${o.negatable?.shown === 'no' ? 'no-' : ''}${name}${o.value ? ` ${o.value}` : ''}`;
       const [first, ...rest] = o.help.split('\n');
-      return [`${' '.repeat(indent)}${flag.padEnd(col - indent - 1)} ${first}`, ...rest.map((l) => `${' '.repeat(col)}${l}`)].join('\n');
+      // A flag too long for its column gets its help on the lines below.
+      const head = flag.length < col - indent ? [`${' '.repeat(indent)}${flag.padEnd(col - indent - 1)} ${first}`] : [`${' '.repeat(indent)}${flag}`, `${' '.repeat(col)}${first}`];
+      return [...head, ...rest.map((l) => `${' '.repeat(col)}${l}`)].join('\n');
     })
     .join('\n');
 }

@@ -1,7 +1,9 @@
 /**
  * `quire` — the headless host of the engine.
  *
- *   quire export <file...> [--format pdf,html,md] [--out DIR] [--overwrite] [--json]
+ *   quire export <file...> [--format pdf,html,md] [--out DIR] [--overwrite] [--theme NAME] [--css FILE]
+ *                [--[no-]toc] [--no-math] [--no-diagrams] [--no-highlight] [--title T] [--author A] … [--json]
+ *   quire themes [--json]
  *   quire jobs [--json]
  *   quire resume [--json]
  *   quire cancel <jobId>
@@ -16,16 +18,18 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Errors, QuireError, isQuireError } from '../api/errors.ts';
-import { checkCallOption } from '../api/export-spec.ts';
+import { THEMES, THEME_DESCRIPTIONS, checkCallOption } from '../api/export-spec.ts';
 import { formatBytes, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { assertWritableDir } from '../jobs/output-dir.ts';
+import { readUserCssFile } from '../jobs/user-css.ts';
 import { DEFAULT_LEASE_MS } from '../jobs/scheduler.ts';
 import { readDocumentFile, type ImportedFile } from '../store/import-file.ts';
 import { exportStageOf } from '../store/workflows.ts';
 import { UsageError, closest, parseCommandArgs, type ParsedArgs } from './args.ts';
 import { COMMANDS, COMMAND_NAMES, commandHelp, isCommandName, readVersion, topLevelUsage, type CommandName } from './commands.ts';
 import { engineOptions } from './engine-options.ts';
+import { exportCallOptions } from './export-flags.ts';
 import { exitOnStopSignals } from './stop-signals.ts';
 import { ProgressView, formatJobLine, jobJson, plural } from './progress-view.ts';
 
@@ -98,6 +102,7 @@ type Args<C extends CommandName> = Extract<ParsedArgs<(typeof COMMANDS)[C]['opti
 
 async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promise<number> {
   const formats = parseFormats(values.format);
+  const style = exportCallOptions(values, process.cwd());
   const outDir = path.resolve(values.out ?? '.');
   const options = engineOptions(values);
 
@@ -118,6 +123,13 @@ async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promi
     if (!isQuireError(e)) throw e;
     problems.push(e);
   }
+  try {
+    // A CSS file that cannot be read is refused input like a missing document (exit 1).
+    if (style.css) readUserCssFile(style.css, '--css');
+  } catch (e) {
+    if (!isQuireError(e)) throw e;
+    problems.push(e);
+  }
   if (problems.length) {
     for (const p of problems) io.err.write(`quire: ${p.message}\n`);
     io.err.write(`quire: nothing was exported (${plural(problems.length, 'problem')}).\n`);
@@ -128,23 +140,45 @@ async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promi
   try {
     const names = new Map<string, string>();
     const jobIds: string[] = [];
+    let refused = 0;
     for (const f of files) {
       // The same file is the same document: a second export replaces its own earlier outputs.
       const doc = await engine.importFile(f);
       const stage = exportStageOf(doc.workflowId)!;
-      const { jobId } = await engine.startExport({
-        documentId: doc.id,
-        stageId: stage.id,
-        options: { ...(formats ? { formats } : {}), outDir, fileName: f.baseName, ...(values.overwrite ? { overwrite: true } : {}) },
-      });
+      let jobId: string;
+      try {
+        ({ jobId } = await engine.startExport({
+          documentId: doc.id,
+          stageId: stage.id,
+          options: { ...style, ...(formats ? { formats } : {}), outDir, fileName: f.baseName, ...(values.overwrite ? { overwrite: true } : {}) },
+        }));
+      } catch (e) {
+        // What a document asks for itself (its front matter's css:, theme …) refuses that document
+        // only: refused input (exit 1), not a mistake in the command; the other files go on.
+        if (!isQuireError(e) || e.code !== 'INVALID_OPTIONS') throw e;
+        io.err.write(`quire: ${path.basename(f.path)}: ${e.message}\n`);
+        refused++;
+        continue;
+      }
       names.set(jobId, path.basename(f.path));
       if (!jobIds.includes(jobId)) jobIds.push(jobId); // the same file named twice is one job
     }
-    const finals = await follow(engine, jobIds, io, !!values.json, names);
-    return report(io, finals, !!values.json, names);
+    const finals = jobIds.length ? await follow(engine, jobIds, io, !!values.json, names) : [];
+    const code = report(io, finals, !!values.json, names);
+    return refused ? EXIT_FAILED : code;
   } finally {
     await engine.close();
   }
+}
+
+/** The built-in themes, one a line: its name (for --theme) and what it looks like. */
+function cmdThemes({ values }: Args<'themes'>, io: Io): number {
+  for (const name of THEMES) {
+    if (values.json) io.out.write(`${JSON.stringify({ name, description: THEME_DESCRIPTIONS[name] })}\n`);
+    else io.out.write(`${name.padEnd(8)}  ${THEME_DESCRIPTIONS[name]}\n`);
+  }
+  if (!values.json) io.out.write('\nUse one with: quire export <file> --theme NAME (or "theme:" in the front matter).\n');
+  return EXIT_OK;
 }
 
 /** Each job's document title, by job id; a job whose document is gone is named by the document's id. */
@@ -289,6 +323,8 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
     switch (command) {
       case 'export':
         return await cmdExport(parsed as Args<'export'>, io);
+      case 'themes':
+        return cmdThemes(parsed as Args<'themes'>, io);
       case 'jobs':
         return await cmdJobs(parsed as Args<'jobs'>, io);
       case 'resume':

@@ -1,7 +1,7 @@
 /**
  * APP_CSP in real Chromium, with what the renderer does: a module script and stylesheet
  * from its own origin, styles set through the CSSOM (React `style` props), and the live
- * preview (an iframe sandboxed without scripts, `srcdoc`, same-origin stylesheet). Inline
+ * preview (an iframe sandboxed without scripts, `srcdoc`, its styles set through the CSSOM). Inline
  * script, eval, inline style attributes and anything remote must be refused.
  *
  * Plain Chromium cannot register quire:, so https://app.quire.test stands in for
@@ -36,12 +36,23 @@ const FILES: Record<string, [string, string]> = {
      out.fetchSelf = await fetch('./app.css').then((r) => r.status, () => 'blocked');
      const frame = document.createElement('iframe');
      frame.setAttribute('sandbox', 'allow-same-origin');
-     frame.srcdoc = '<!doctype html><html><head><link rel="stylesheet" href="${ORIGIN}/preview.css"></head><body><h1 id="h">Hi</h1><script>parent.results.previewScript = "ran"</script></body></html>';
-     frame.onload = () => { out.preview = getComputedStyle(frame.contentDocument.getElementById('h')).color; out.done = true; };
+     frame.srcdoc = '<!doctype html><html><head><style>h2 { color: rgb(9, 9, 9) }</style></head><body><h1 id="h">Hi</h1><h2 id="h2">Inline</h2><p id="p" data-quire-style="color: rgb(4, 5, 6)">p</p><script>parent.results.previewScript = "ran"</script></body></html>';
+     // What renderer/src/lib/preview-frame.ts does: the page's styles put back through the CSSOM.
+     frame.onload = () => {
+       const d = frame.contentDocument, w = frame.contentWindow;
+       const sheet = new w.CSSStyleSheet();
+       sheet.replaceSync('h1 { color: rgb(1, 2, 3) }');
+       d.adoptedStyleSheets = [sheet];
+       const p = d.getElementById('p');
+       p.style.cssText = p.getAttribute('data-quire-style');
+       out.preview = getComputedStyle(d.getElementById('h')).color;
+       out.previewStyleElement = getComputedStyle(d.getElementById('h2')).color;
+       out.previewStyleAttr = getComputedStyle(p).color;
+       out.done = true;
+     };
      document.body.append(frame);`,
   ],
   '/app.css': ['text/css; charset=utf-8', 'body { margin-top: 7px }'],
-  '/preview.css': ['text/css; charset=utf-8', 'h1 { color: rgb(1, 2, 3) }'],
 };
 
 let browser: Browser;
@@ -81,6 +92,9 @@ it('lets the renderer’s own files, CSSOM styles and the sandboxed preview work
     fetchRemote: 'blocked',
     fetchSelf: 200,
     preview: 'rgb(1, 2, 3)',
+    previewStyleAttr: 'rgb(4, 5, 6)',
+    // The srcdoc inherits the page's CSP: its own <style> is refused, hence the CSSOM above.
+    previewStyleElement: 'rgb(0, 0, 0)',
   });
   expect(results.previewScript).toBeUndefined();
   expect(await page.title()).not.toBe('inline ran');

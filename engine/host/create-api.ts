@@ -47,6 +47,7 @@ export function createQuireApi(engine: Engine, host: HostAdapter): QuireApi {
     saveStageState: (documentId, stageId, input) => engine.saveStageState(documentId, stageId, input),
     resolveExport: (input) => engine.resolveExport(input),
     startExport: (input) => engine.startExport(input),
+    previewDocument: (input) => engine.previewDocument(input),
     cancelExport: (jobId) => engine.cancelExport(jobId),
     retryExport: (jobId) => engine.retryExport(jobId),
     listJobs: (query) => engine.listJobs({ documentId: query?.documentId, limit: query?.limit ?? 200 }),

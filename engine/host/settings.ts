@@ -24,6 +24,8 @@ export function defaultSettings(outputDir: string): Settings {
     concurrency: defaultConcurrency(),
     openFolderWhenDone: false,
     overwriteOutputs: false,
+    // Each document's and workflow's own look until the user picks defaults.
+    exportStyle: {},
   };
 }
 

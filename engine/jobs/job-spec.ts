@@ -9,16 +9,18 @@
  */
 import type { Kysely } from 'kysely';
 import { Errors } from '../api/errors.ts';
-import { resolveExport, type ExportOptionsPatch, type ExportSpec, type Settings } from '../api/export-spec.ts';
+import { resolveExport, type ExportCallOptions, type ExportSpec, type Settings } from '../api/export-spec.ts';
+import { frontMatterLayer, parseFrontMatter } from '../pipeline/front-matter.ts';
 import type { Database } from '../store/schema.ts';
 import { sha256Of } from './atomic-files.ts';
 import { snapshotSource } from '../store/source-snapshots.ts';
+import { withUserCss } from './user-css.ts';
 import { getStage, getWorkflow } from '../store/workflows.ts';
 
 export interface JobSpecRequest {
   documentId: string;
   stageId: string;
-  options?: ExportOptionsPatch;
+  options?: ExportCallOptions;
 }
 
 export interface JobSpecContext {
@@ -55,15 +57,20 @@ export async function resolveJobSpec(db: Kysely<Database>, input: JobSpecRequest
     .filter((a) => a.status !== 'stored' && a.problem)
     // A refused ref's problem is a whole warning; a missing one's says where it was looked for.
     .map((a) => ({ ref: a.ref, warning: a.status === 'missing' ? `image ${a.ref} ${a.problem}` : a.problem! }));
-  return resolveExport(
+  const spec = resolveExport(
     { documentId: doc.id, stageId: stage.id, title: doc.title, revision: doc.revision, format: doc.format, source, assets, unavailableAssets },
     {
       stage: stage.exportOptions,
       settings: ctx.settings,
       saved: dataOf(stage.id),
       details: detailsStage ? dataOf(detailsStage.id) : undefined,
+      // What the author wrote at the top of the document; YAML that does not parse gives nothing
+      // here (the export says so as a warning and goes on).
+      frontMatter: doc.format === 'md' ? frontMatterLayer(parseFrontMatter(doc.source).data) : undefined,
       call: input.options,
       defaultOutDir: ctx.defaultOutDir,
     },
   );
+  // The user's CSS file read now and kept with the job (its path checked by the layer that named it).
+  return withUserCss(spec, doc.base_dir);
 }

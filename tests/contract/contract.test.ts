@@ -87,6 +87,18 @@ describe.each<TransportKind>(['in-memory', 'electron-ipc'])('QuireApi over %s', 
     await quire.deleteDocument(memo.id);
   });
 
+  it('previewDocument: unsaved text through the export pipeline; a newer call supersedes an older one', async () => {
+    const preview = await quire.previewDocument({ documentId: doc.id, source: '---\nauthor: Someone\n---\n# Unsaved heading\n' });
+    expect(preview.html).toContain('<h1 id="unsaved-heading">Unsaved heading</h1>');
+    expect(preview.html).not.toContain('author: Someone');
+    expect(preview.warnings).toEqual([]);
+    const older = quire.previewDocument({ documentId: doc.id, source: '# Older' });
+    const newer = quire.previewDocument({ documentId: doc.id, source: '# Newer' });
+    // The code crosses every transport (and the preload bridge) so the UI can ignore the older answer.
+    expect((await failure(older)).code).toBe('PREVIEW_SUPERSEDED');
+    expect((await newer).html).toContain('Newer');
+  });
+
   it('stage states: save and read back', async () => {
     const state = await quire.saveStageState(doc.id, 'details', { status: 'done', data: { author: 'Ada Lovelace' } });
     expect(state).toMatchObject({ documentId: doc.id, stageId: 'details', status: 'done', data: { author: 'Ada Lovelace' } });
@@ -210,6 +222,8 @@ describe.each<TransportKind>(['in-memory', 'electron-ipc'])('QuireApi over %s', 
       ['saveStageState', [doc.id, 'details', { status: 'weird' }]],
       ['resolveExport', [{ documentId: doc.id, stageId: 'export', options: { fileName: '' } }]],
       ['startExport', [{ documentId: doc.id }]],
+      ['previewDocument', [{ documentId: doc.id, imageUrl: 'https://evil.example/{sha256}' }]],
+      ['previewDocument', [{ documentId: doc.id, format: 'docx' }]],
       ['startExport', [{ documentId: doc.id, stageId: 'export', options: { formats: ['exe'] } }]],
       ['startExport', [{ documentId: doc.id, stageId: 'export', options: { pdf: { margins: { top: -5 } } } }]],
       ['cancelExport', [undefined]],

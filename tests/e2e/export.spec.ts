@@ -51,8 +51,22 @@ test('exports PDF, HTML and Markdown: progress moves, each output is listed and 
   const id = await createDocument(page, 'Annual summary', `${LONG_SOURCE}\n![Org chart](org-chart.png)\n`);
   await openStage(page, 'Details');
   await page.getByLabel('Author').fill('Ada Lovelace');
+  // The metadata fields: a bad language tag gets the model's message at the field.
+  await page.getByLabel('Subject').fill('The year in numbers');
+  await page.getByLabel('Keywords').fill('annual, summary');
+  await page.getByLabel('Language').fill('en_GB');
+  await expect(page.getByTestId('lang-error')).toHaveText('Language is not a language tag such as en, de or zh-Hans.');
+  await page.getByLabel('Language').fill('en-GB');
+  await expect(page.getByTestId('lang-error')).toHaveCount(0);
+  await expect(page.getByTestId('save-status')).toHaveText('Saved');
+  await shot(page, '09-details-metadata');
   await page.getByRole('button', { name: /Next: Export/ }).click();
   await chooseFormats(page, ['pdf', 'html', 'md']);
+  // The look: a theme and a table of contents, saved with the export stage's options.
+  await page.getByLabel('Theme').selectOption('book');
+  await page.getByLabel('Table of contents').check();
+  await expect(page.getByTestId('theme-help')).toHaveText(/^Serif text/);
+  await shot(page, '09-export-look');
 
   await page.getByRole('button', { name: 'Start export' }).click();
   await expect(status(page)).toHaveText(/^(Queued|Processing: \d+% — .+)$/);
@@ -86,7 +100,8 @@ test('exports PDF, HTML and Markdown: progress moves, each output is listed and 
   for (const [format, name, head] of [
     ['pdf', 'Annual summary.pdf', '%PDF-'],
     ['html', 'Annual summary.html', '<!DOCTYPE html>'],
-    ['md', 'Annual summary.md', '# Annual summary'],
+    // A Markdown source's .md carries its resolved metadata as front matter (issue #9).
+    ['md', 'Annual summary.md', '---\ntitle: Annual summary'],
   ] as const) {
     const link = page.getByRole('link', { name: `Download ${name}` });
     const href = (await link.getAttribute('href'))!;
@@ -107,6 +122,9 @@ test('exports PDF, HTML and Markdown: progress moves, each output is listed and 
   expect(jobs[0]!.status).toBe('completed');
   expect(jobs[0]!.outputs.map((o) => o.format)).toEqual(['pdf', 'html', 'md']);
   expect(jobs[0]!.outputs[0]!.pages).toBeGreaterThanOrEqual(2);
+  // What the forms chose is what the job ran.
+  expect(jobs[0]!.spec!.style).toMatchObject({ theme: 'book', toc: true });
+  expect(jobs[0]!.spec!.metadata).toMatchObject({ author: 'Ada Lovelace', subject: 'The year in numbers', keywords: ['annual', 'summary'], lang: 'en-GB' });
 });
 
 test('a reload mid-export re-attaches to the same job, which completes once', async ({ page }) => {

@@ -92,7 +92,7 @@ test('a .md imported alone lists its missing images; "Add images…" by file, th
   await expect(missing.getByTestId('missing-asset')).toHaveText([/^images\/OfVllex\.png — not found: it was not imported with the document/, /^images\/h81n9iK\.png — /, /^pics\/nowhere\.png — /]);
   // Missing images are a labelled placeholder in the preview, never a request for the bare path.
   const frame = page.frameLocator('[data-testid=preview]');
-  await expect(frame.locator('img.missing-image')).toHaveCount(3);
+  await expect(frame.locator('.quire-image-missing')).toHaveCount(3);
   await shot(page, 'assets-02-write-missing-list');
   await expectAccessible(page, 'write stage, missing images');
 
@@ -106,7 +106,7 @@ test('a .md imported alone lists its missing images; "Add images…" by file, th
   await expect(missing.getByRole('heading')).toHaveText('1 image is missing');
   await expect(missing.getByTestId('missing-asset')).toHaveText([/^pics\/nowhere\.png — /]);
   await expect.poll(() => loadedPreviewImages(page)).toBe(2);
-  await expect(frame.locator('img.missing-image')).toHaveCount(1);
+  await expect(frame.locator('.quire-image-missing')).toHaveCount(1);
   await shot(page, 'assets-03-write-after-adding');
 
   // A file with the right name that is not an image: refused, and the list says why.

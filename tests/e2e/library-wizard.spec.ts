@@ -74,14 +74,46 @@ test('library: create, import by file input and by drag and drop, rename, delete
 });
 
 test('wizard: steps saved as you go, a preview that runs nothing, keyboard reachable', async ({ page }) => {
+  // Whatever the app page's CSP refuses is reported in the console: the preview must need none of it.
+  const refused: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) refused.push(m.text());
+  });
   await page.goto(server.url);
-  const hostile = '# Quarterly report\n\nRevenue **grew**.\n\n<script>window.__pwned = 1</script>\n\n<img src="nope.png" alt="x" onerror="window.__pwned = 2">\n\n| Q | Revenue |\n|---|---|\n| 1 | 10 |\n';
+  const hostile =
+    '---\ntitle: Quarterly report\nauthor: Ada Lovelace\nkeywords: [finance, q1]\n---\n# Quarterly report\n\nRevenue **grew**.\n\n' +
+    '<script>window.__pwned = 1</script>\n\n<img src="nope.png" alt="x" onerror="window.__pwned = 2">\n\n| Q | Revenue |\n|---|---|\n| 1 | 10 |\n\n' +
+    '```ts\nconst total: number = sum([1, 2, 3]);\n```\n\n```mermaid\nflowchart LR\n  Draft --> Review --> Publish\n```\n';
   const id = await createDocument(page, 'Quarterly report', hostile);
 
+  // The engine's export pipeline renders the preview: front matter hidden, ids, the theme.
   const preview = page.frameLocator('iframe[title="Preview of the document"]');
   await expect(preview.getByRole('heading', { name: 'Quarterly report' })).toBeVisible();
+  await expect(preview.getByRole('heading', { name: 'Quarterly report' })).toHaveAttribute('id', 'quarterly-report');
   await expect(preview.locator('strong')).toHaveText('grew');
   await expect(preview.locator('table')).toBeVisible();
+  await expect(preview.locator('pre code')).toContainText('const total');
+  await expect(preview.locator('main')).not.toContainText('keywords:');
+  // The theme's stylesheet applies, though the page's CSP refuses inline <style> (put back through the CSSOM).
+  const frameHandle = (await page.getByTestId('preview').elementHandle())!;
+  const themed = await (await frameHandle.contentFrame())!.evaluate(() => ({
+    sheets: document.adoptedStyleSheets.length,
+    font: getComputedStyle(document.body).fontFamily,
+    styleElements: document.querySelectorAll('style').length,
+    // Style attributes came back through the CSSOM (element.style), so they apply.
+    attributes: [...document.querySelectorAll<HTMLElement>('[data-quire-style]')].every((el) => el.getAttribute('style') !== null),
+  }));
+  expect(themed.sheets).toBeGreaterThan(0);
+  expect(themed.font).not.toMatch(/^"?Times New Roman"?$/);
+  expect(themed.styleElements).toBe(0);
+  expect(themed.attributes).toBe(true);
+  // The diagram is drawn (the engine's browser, as for an export) and its labels show.
+  await expect(preview.locator('.quire-diagram svg')).toBeVisible();
+  await expect(preview.locator('.quire-diagram svg')).toContainText('Review');
+  await preview.locator('pre code').scrollIntoViewIfNeeded();
+  await shot(page, '03b-wizard-write-preview-code-table-diagram');
+  expect(refused).toEqual([]);
+  await preview.locator('h1').first().scrollIntoViewIfNeeded();
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   const srcdoc = (await page.getByTestId('preview').getAttribute('srcdoc'))!;
   expect(srcdoc).not.toMatch(/<script|onerror/i);

@@ -118,6 +118,8 @@ export interface CliJob {
   attempt: number;
   outputs: Array<{ format: string; path: string; bytes: number; pages?: number }>;
   error?: { code: string; message: string };
+  /** What the job ran (engine/api/export-spec.ts ExportSpec), as `quire jobs --json` prints it. */
+  spec?: { title: string; style: { theme: string; toc: boolean }; metadata: Record<string, unknown> };
 }
 
 /** What `bin/quire jobs --json --data-dir DIR` reports (a separate process reading the same SQLite). */

@@ -109,23 +109,49 @@ describe('library', () => {
 });
 
 describe('wizard', () => {
-  it('saves the source as you type and shows a sanitized live preview', async () => {
+  it('saves the source as you type and shows the engine\'s sanitized preview of it', async () => {
     const doc = await q.engine.createDocument({ title: 'Preview', source: '', format: 'md' });
     await renderApp();
     await act(async () => navigate({ name: 'document', documentId: doc.id, stageId: 'write' }));
     const source = await screen.findByLabelText('Markdown source');
     fireEvent.change(source, {
-      target: { value: '# Hello\n\n**bold** text\n\n<script>window.__pwned = 1</script>\n<img src="x.png" onerror="window.__pwned = 2" alt="x">\n[link](javascript:alert(1))' },
+      target: {
+        value:
+          '---\nauthor: Front Matter Author\n---\n# Hello\n\n**bold** text\n\n<script>window.__pwned = 1</script>\n<img src="x.png" onerror="window.__pwned = 2" alt="x">\n[link](javascript:alert(1))',
+      },
     });
     const frame = screen.getByTitle('Preview of the document') as HTMLIFrameElement;
-    await waitFor(() => expect(frame.getAttribute('srcdoc')).toContain('<strong>bold</strong>'));
+    await waitFor(() => expect(frame.getAttribute('srcdoc')).toContain('<strong>bold</strong>'), LONG);
     const srcdoc = frame.getAttribute('srcdoc')!;
+    // The export's pipeline: front matter out of the body, heading ids, the theme's styles
+    // taken out of the markup (put back through the CSSOM once loaded: preview-frame.ts).
+    expect(new DOMParser().parseFromString(srcdoc, 'text/html').querySelector('main')!.textContent).not.toContain('author:');
+    expect(srcdoc).toMatch(/<h1 id="hello">Hello<\/h1>/);
+    expect(srcdoc).not.toMatch(/<style|\sstyle=/i);
     expect(srcdoc).not.toMatch(/<script/i);
     expect(srcdoc).not.toMatch(/onerror/i);
     expect(srcdoc).not.toMatch(/href="javascript:/i);
     expect(frame.getAttribute('sandbox')).toBe('allow-same-origin');
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
     await until(async () => (await q.engine.getDocument(doc.id)).source.includes('**bold** text'), 'the source to be saved');
+  });
+
+  it('keeps the last preview while a newer one is pending or fails, and says why in a line', async () => {
+    const doc = await q.engine.createDocument({ title: 'Preview errors', source: '# First version', format: 'md' });
+    await renderApp();
+    await act(async () => navigate({ name: 'document', documentId: doc.id, stageId: 'write' }));
+    const source = await screen.findByLabelText('Markdown source');
+    const frame = screen.getByTitle('Preview of the document') as HTMLIFrameElement;
+    await waitFor(() => expect(frame.getAttribute('srcdoc')).toContain('First version'), LONG);
+    fireEvent.change(source, { target: { value: `# Too long\n\n${'a'.repeat(10 * 1024 * 1024)}` } });
+    // Pending (the debounce), then refused: the first version stays.
+    expect(frame.getAttribute('srcdoc')).toContain('First version');
+    const alert = await screen.findByTestId('preview-error', undefined, LONG);
+    expect(alert.textContent).toBe('The text is too long to preview (more than 10 MB); the preview shows the last text that fit.');
+    expect(frame.getAttribute('srcdoc')).toContain('First version');
+    fireEvent.change(source, { target: { value: '# Second version' } });
+    await waitFor(() => expect(frame.getAttribute('srcdoc')).toContain('Second version'), LONG);
+    expect(screen.queryByTestId('preview-error')).toBeNull();
   });
 
   it('keeps details and page options per stage and marks steps done with Next', async () => {

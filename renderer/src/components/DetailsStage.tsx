@@ -1,17 +1,48 @@
-import { useId } from 'react';
+import { useEffect, useId, useState } from 'react';
+import { STAGE_DATA_SCHEMAS } from '../../../engine/api/export-spec.ts';
 import { stageStateOf, type DetailsStageData } from '../../../engine/api/types.ts';
 import { editStageData } from '../store/saving.ts';
 import { useQuireStore } from '../store/store.ts';
 import { PageLayoutFields } from './PageLayoutFields.tsx';
 
-/** Title, subtitle, author and date for the export; the page layout (kept with the export options). */
+/** "a, b,, c" as the keywords saved (none: undefined, so the front matter's still apply). */
+export function parseKeywords(text: string): string[] | undefined {
+  const list = text.split(',').map((k) => k.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+/** The model's message for a language tag that is not one (null: fine, or empty). */
+export function langProblem(text: string): string | null {
+  if (!text.trim()) return null;
+  const result = STAGE_DATA_SCHEMAS.details.shape.lang.safeParse(text);
+  return result.success ? null : `Language ${result.error.issues[0]!.message}.`;
+}
+
+/**
+ * Title, subtitle, author, date, subject, keywords and language for the export (over the
+ * document's front matter); the page layout (kept with the export options).
+ */
 export function DetailsStage({ documentId, stageId, exportStageId }: { documentId: string; stageId: string; exportStageId: string | undefined }) {
   const state = useQuireStore((s) => stageStateOf(s.stages[documentId]?.[stageId], 'details'));
   const data: DetailsStageData = state?.data ?? {};
   const docTitle = useQuireStore((s) => s.docs[documentId]?.title ?? '');
-  const ids = { title: useId(), subtitle: useId(), author: useId(), date: useId() };
-  const text = (key: keyof DetailsStageData) => data[key] ?? '';
-  const set = (key: keyof DetailsStageData) => (e: { target: { value: string } }) => editStageData(documentId, stageId, 'details', { [key]: e.target.value });
+  const ids = { title: useId(), subtitle: useId(), author: useId(), date: useId(), subject: useId(), keywords: useId(), keywordsHelp: useId(), lang: useId(), langHelp: useId(), langError: useId() };
+  const text = (key: Exclude<keyof DetailsStageData, 'keywords'>) => data[key] ?? '';
+  const set = (key: Exclude<keyof DetailsStageData, 'keywords' | 'lang'>) => (e: { target: { value: string } }) => editStageData(documentId, stageId, 'details', { [key]: e.target.value });
+
+  // Keywords and language as typed: "a, " keeps its comma while typing, a half-typed tag is not saved.
+  const savedKeywords = (data.keywords ?? []).join(', ');
+  const [keywordsText, setKeywordsText] = useState(savedKeywords);
+  useEffect(() => setKeywordsText((typed) => (parseKeywords(typed)?.join(', ') ?? '') === savedKeywords ? typed : savedKeywords), [savedKeywords]);
+  const savedLang = data.lang ?? '';
+  const [langText, setLangText] = useState(savedLang);
+  useEffect(() => setLangText((typed) => (typed.trim() === savedLang || langProblem(typed) ? typed : savedLang)), [savedLang]);
+  const langError = langProblem(langText);
+  const editLang = (value: string) => {
+    setLangText(value);
+    // Saved only when the model takes it; empty: unset (the front matter's, or none).
+    if (!langProblem(value)) editStageData(documentId, stageId, 'details', { lang: value.trim() || undefined });
+  };
 
   return (
     <div className="details">
@@ -38,6 +69,46 @@ export function DetailsStage({ documentId, stageId, exportStageId }: { documentI
           <div className="field">
             <label htmlFor={ids.date}>Date</label>
             <input id={ids.date} type="date" value={text('date')} onChange={set('date')} />
+          </div>
+          <div className="field span-2">
+            <label htmlFor={ids.subject}>Subject</label>
+            <input id={ids.subject} value={text('subject')} onChange={set('subject')} maxLength={2000} placeholder="What the document is about" />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.keywords}>Keywords</label>
+            <input
+              id={ids.keywords}
+              value={keywordsText}
+              aria-describedby={ids.keywordsHelp}
+              onChange={(e) => {
+                setKeywordsText(e.target.value);
+                editStageData(documentId, stageId, 'details', { keywords: parseKeywords(e.target.value) });
+              }}
+            />
+            <p id={ids.keywordsHelp} className="muted small">
+              Separated by commas.
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.lang}>Language</label>
+            <input
+              id={ids.lang}
+              value={langText}
+              spellCheck={false}
+              autoCapitalize="off"
+              placeholder="en"
+              aria-invalid={langError ? true : undefined}
+              aria-describedby={langError ? `${ids.langError} ${ids.langHelp}` : ids.langHelp}
+              onChange={(e) => editLang(e.target.value)}
+            />
+            {langError && (
+              <p id={ids.langError} className="field-error" role="alert" data-testid="lang-error">
+                {langError}
+              </p>
+            )}
+            <p id={ids.langHelp} className="muted small">
+              A language tag such as en, de or pt-BR.
+            </p>
           </div>
         </div>
       </fieldset>

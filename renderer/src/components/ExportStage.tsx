@@ -9,6 +9,7 @@ import { errorMessage } from '../store/quire-client.ts';
 import { editExportOptions, exportOptionsOf, stageKey, startExport } from '../store/export-actions.ts';
 import { useQuireStore } from '../store/store.ts';
 import { JobCard } from './JobCard.tsx';
+import { LookFields } from './LookFields.tsx';
 import { PageLayoutFields } from './PageLayoutFields.tsx';
 
 const FORMAT_HELP: Record<ExportFormat, string> = {
@@ -89,6 +90,8 @@ export function ExportStage({ documentId, stageId, showPageLayout }: { documentI
             </p>
           )}
         </fieldset>
+
+        <LookFields documentId={documentId} exportStageId={stageId} />
 
         <fieldset className="card" disabled={!formats.includes('pdf')}>
           <legend>PDF options</legend>

@@ -6,6 +6,7 @@ export const FORMAT_LABELS: Record<ExportFormat, string> = { pdf: 'PDF', html: '
 const STEP_LABELS: Record<string, string> = {
   queued: 'Waiting',
   prepare: 'Preparing',
+  diagrams: 'Diagrams',
   html: 'HTML',
   md: 'Markdown',
   pdf: 'PDF',

@@ -9,7 +9,8 @@ import type { QuireApi } from '../../../engine/api/contract.ts';
 import type { FolderFile } from '../lib/folder-import.ts';
 import { closeWindow, openWindow, startRealQuire, type RealQuire } from '../test-support/real-quire.ts';
 import { zipSync } from 'fflate';
-import { addImages, importChosenFiles, importFolder, previewImageResolver } from './asset-actions.ts';
+import { addImages, importChosenFiles, importFolder, previewImageUrl } from './asset-actions.ts';
+import { requestPreview } from './preview-actions.ts';
 import { shutdown } from './boot.ts';
 import { useQuireStore } from './store.ts';
 
@@ -61,13 +62,11 @@ describe('importing a folder', () => {
     ]);
     expect(S().notices.map((n) => n.text)).toEqual(['Imported guide/intro.md with 2 images (1 not found: img/gone.png).']);
 
-    // The preview's address for each stored image, by the reference as the source writes it.
-    const resolve = previewImageResolver(S().docs[ids[0]!]!.assets)!;
-    const sha = doc.assets[0]!.sha256!;
-    expect(resolve('../shared/a.png')).toBe(`/document-assets/${sha}?token=tok`);
-    expect(resolve('./../shared/a.png?v=2')).toBe(`/document-assets/${sha}?token=tok`);
-    expect(resolve('img/b%20c.gif')).toBe(`/document-assets/${doc.assets[1]!.sha256}?token=tok`);
-    expect(resolve('img/gone.png')).toBeNull();
+    // The engine's preview points each stored image at the host's address, by the reference as the source writes it.
+    expect(previewImageUrl()).toBe('/document-assets/{sha256}?token=tok');
+    const { html } = await requestPreview(ids[0]!, '![a](./../shared/a.png?v=2) ![b](img/b%20c.gif) ![c](img/gone.png)', 'md');
+    const srcs = [...new DOMParser().parseFromString(html, 'text/html').querySelectorAll('main img')].map((i) => i.getAttribute('src'));
+    expect(srcs).toEqual([`/document-assets/${doc.assets[0]!.sha256}?token=tok`, `/document-assets/${doc.assets[1]!.sha256}?token=tok`]);
   });
 
   it('says plainly when a folder has no document', async () => {

@@ -2,7 +2,6 @@
  * A document's images: importing a folder or a .zip with them, adding the ones a document
  * is missing, and the address the preview loads a stored one from.
  */
-import { normaliseAssetRef } from '../../../engine/api/asset-ref.ts';
 import { MAX_ASSET_CALL_BASE64 } from '../../../engine/api/schemas.ts';
 import type { DocumentAsset, QuireDocument } from '../../../engine/api/types.ts';
 import {
@@ -36,17 +35,15 @@ export function assetUrl(sha256: string): string | null {
 }
 
 /**
- * The preview's image resolver for a document (sanitize.ts ImageResolver): a reference as the
- * source writes it ("./images/a.png?raw", "images/a%20b.png") → its stored copy's address.
- * Null where the host serves no assets: the preview then leaves the references alone.
+ * Where the engine's preview points a stored image (previewDocument's `imageUrl`): the host's
+ * address with `{sha256}` for the file's hash. Undefined where the host serves no files: the
+ * preview then shows the export's placeholders.
  */
-export function previewImageResolver(assets: DocumentAsset[]): ((ref: string) => string | null) | null {
-  if (!store().hostInfo?.assetBase) return null;
-  const stored = new Map(assets.filter((a) => a.status === 'stored' && a.sha256).map((a) => [a.ref, a.sha256!]));
-  return (ref) => {
-    const sha = stored.get(normaliseAssetRef(ref) ?? '');
-    return sha ? assetUrl(sha) : null;
-  };
+export function previewImageUrl(): string | undefined {
+  const { hostInfo, downloadToken } = store();
+  if (!hostInfo?.assetBase) return undefined;
+  const query = downloadToken ? `?token=${encodeURIComponent(downloadToken)}` : '';
+  return `${hostInfo.assetBase}/{sha256}${query}`;
 }
 
 export function unresolvedAssets(doc: QuireDocument | undefined): DocumentAsset[] {
