@@ -121,7 +121,8 @@ describe('crash recovery', () => {
     expect(tempFilesIn(out)).toEqual([]);
     expect(tempFilesIn(path.join(out, 'README.assets'))).toEqual([]);
     const md = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
-    const copied = [...md.matchAll(/\]\((README\.assets\/[^)\s]+)\)/g)].map((m) => decodeURIComponent(m[1]!));
+    // Markdown images ](…) and raw HTML <img src="…">, both rewritten to the copies.
+    const copied = [...md.matchAll(/(?:\]\(|src=")(README\.assets\/[^)"\s]+)/g)].map((m) => decodeURIComponent(m[1]!));
     expect(copied.length).toBeGreaterThan(30);
     for (const ref of copied) expect(fs.existsSync(path.join(out, ref)), ref).toBe(true);
     expect(new Set(copied).size).toBe(fs.readdirSync(path.join(out, 'README.assets')).length);

@@ -39,3 +39,11 @@ describe('rewriteMdBookListings inside a block quote', () => {
     expect(out).toContain('> </figure>');
   });
 });
+
+describe('rewriteMdBookListings with single-quoted attributes', () => {
+  it("reads caption='…' as mdBook writes it when the caption holds double quotes", () => {
+    const out = rewriteMdBookListings(`<Listing number="16-7" caption='Sending \`"hi"\`'>\n\n\`\`\`rust\nfn main() {}\n\`\`\`\n\n</Listing>\n`);
+    expect(out).not.toContain('<Listing');
+    expect(out).toContain('Listing 16-7: Sending `"hi"`');
+  });
+});

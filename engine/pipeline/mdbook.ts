@@ -15,7 +15,7 @@ import { escapeText } from './html-escape.ts';
 import { startTagAttributes } from './html-parse.ts';
 
 // Also inside block quotes ("> <Listing …>"): the replacement keeps the line's quote markers.
-const OPEN = /^((?: {0,3}> ?)*) {0,3}<Listing((?:\s+[a-z-]+="[^"]*")*)\s*>\s*$/;
+const OPEN = /^((?: {0,3}> ?)*) {0,3}<Listing((?:\s+[a-z-]+=(?:"[^"]*"|'[^']*'))*)\s*>\s*$/;
 const CLOSE = /^((?: {0,3}> ?)*) {0,3}<\/Listing>\s*$/;
 const quoted = (prefix: string, text: string) => (prefix ? text.split('\n').map((l) => `${prefix}${l}`).join('\n') : text);
 
