@@ -31,7 +31,7 @@ export interface PipelineRunner {
   exportHtml(input: ExportHtmlInput, signal?: AbortSignal): Promise<ExportHtmlResult>;
   markdown(html: string, signal?: AbortSignal): Promise<string>;
   /** The PDF with the spec's metadata written into it; `pdf` may be moved (emptied). */
-  pdfMetadata(pdf: Uint8Array, meta: PdfMetadata, signal?: AbortSignal): Promise<Uint8Array>;
+  pdfMetadata(pdf: Uint8Array, meta: PdfMetadata, signal?: AbortSignal, htmlPath?: string): Promise<Uint8Array>;
   /** `html` with its diagram figures' code replaced by `svgs`, sanitized (null keeps the code). */
   inlineDiagrams(html: string, svgs: Array<string | null>, signal?: AbortSignal): Promise<string>;
 }
@@ -302,6 +302,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
             rendered.pdf,
             { title: spec.title, author: meta.author, subject: meta.subject ?? meta.subtitle, keywords: meta.keywords, lang: meta.lang, date: meta.date },
             signal,
+            checkpoints.get('diagrams')?.artifactPath ?? preparedPath,
           );
           await write({ message: `Writing ${name('pdf')}`, progress: progressOf(steps, done, 'pdf', 0.95) });
           await checkpoint('pdf', await publish('pdf', pdf), rendered.pages);

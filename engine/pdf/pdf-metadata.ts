@@ -49,6 +49,12 @@ export interface PdfMetadata {
    * free text ("Spring 2024") leaves the print time.
    */
   date?: string;
+  /**
+   * The document's heading texts. Chromium sometimes writes a heading that starts a page twice
+   * in its outline title ("CodeCode", seen with the book theme's page breaks): such a title
+   * that is a heading doubled is written once.
+   */
+  headings?: string[];
 }
 
 /** When the update is made (ModDate, xmp:MetadataDate); tests pin it. */
@@ -118,6 +124,7 @@ export function appendPdfMetadata(pdf: Uint8Array, meta: PdfMetadata, options: W
     [rootRef, newCatalog],
     [newInfoRef, info],
     [metadataRef, xmp],
+    ...fixedOutlineItems(pdf, sections, catalog, context, meta.headings),
   ];
   objects.sort((a, b) => a[0].objectNumber - b[0].objectNumber);
 
@@ -214,6 +221,38 @@ function readXrefSection(pdf: Uint8Array, offset: number, context: PDFContext): 
 }
 
 /** The dictionary object `ref` as the newest section lists it; null if missing, free or not a dictionary. */
+/** Outline items whose title is one of `headings` written twice, each with the title once. */
+function fixedOutlineItems(pdf: Uint8Array, sections: XrefSection[], catalog: PDFDict, context: PDFContext, headings: string[] | undefined): Array<[PDFRef, PDFDict]> {
+  if (!headings?.length) return [];
+  const known = new Set(headings.map((h) => h.replace(/\s+/g, ' ').trim()).filter(Boolean));
+  const root = catalog.get(PDFName.of('Outlines'));
+  if (!(root instanceof PDFRef)) return [];
+  const fixed: Array<[PDFRef, PDFDict]> = [];
+  const seen = new Set<number>();
+  const stack: PDFRef[] = [root];
+  // Bounded: an outline has one item per heading; a loop in a damaged file ends here.
+  while (stack.length && seen.size < 200_000) {
+    const ref = stack.pop()!;
+    if (seen.has(ref.objectNumber)) continue;
+    seen.add(ref.objectNumber);
+    const item = readDictObject(pdf, sections, ref, context);
+    if (!item) continue;
+    for (const key of ['First', 'Next']) {
+      const next = item.get(PDFName.of(key));
+      if (next instanceof PDFRef) stack.push(next);
+    }
+    const title = decodeText(item.get(PDFName.of('Title')));
+    if (!title || title.length % 2 !== 0) continue;
+    const half = title.slice(0, title.length / 2);
+    if (half === title.slice(title.length / 2) && known.has(half.replace(/\s+/g, ' ').trim()) && !known.has(title)) {
+      const copy = item.clone(context);
+      copy.set(PDFName.of('Title'), pdfText(half));
+      fixed.push([ref, copy]);
+    }
+  }
+  return fixed;
+}
+
 function readDictObject(pdf: Uint8Array, sections: XrefSection[], ref: PDFRef, context: PDFContext): PDFDict | null {
   for (const section of sections) {
     for (const { first, count, at } of section.ranges) {

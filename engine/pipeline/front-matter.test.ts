@@ -173,3 +173,10 @@ describe('tableOfContents', () => {
     expect(tableOfContents([])).toBe('');
   });
 });
+
+describe('headingTexts', () => {
+  it('reads the headings of an export HTML as text', async () => {
+    const { headingTexts } = await import('./html-parse.ts');
+    expect(headingTexts('<h1 id="a">Why <em>a</em> job</h1><p>x</p><h2 id="b">R&amp;D\n notes</h2><h3 id="c"></h3>')).toEqual(['Why a job', 'R&D notes']);
+  });
+});

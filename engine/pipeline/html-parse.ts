@@ -138,3 +138,16 @@ export function decodeText(text: string): string {
   }));
   return out;
 }
+
+/**
+ * The text of each heading of an export HTML (sanitized: `<hN id="…">…</hN>`, never nested),
+ * tags removed and character references decoded. A scan, not a parse: cheap on a 100 MB page.
+ */
+export function headingTexts(html: string): string[] {
+  const out: string[] = [];
+  for (const m of html.matchAll(/<h([1-6])\b[^>]*>([\s\S]*?)<\/h\1>/g)) {
+    const text = decodeText(m[2]!.replace(/<[^>]*>/g, '')).replace(/\s+/g, ' ').trim();
+    if (text) out.push(text);
+  }
+  return out;
+}

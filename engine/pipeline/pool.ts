@@ -56,7 +56,8 @@ export interface PipelinePool {
    * The PDF with its Info, XMP and /Lang written (engine/pdf/pdf-metadata.ts). `pdf` is moved to
    * the worker, not copied, when it owns its whole buffer: it is empty afterwards.
    */
-  pdfMetadata(pdf: Uint8Array, meta: PdfMetadata, signal?: AbortSignal): Promise<Uint8Array>;
+  /** `htmlPath`: the printed export HTML, whose headings mend outline titles Chromium doubled. */
+  pdfMetadata(pdf: Uint8Array, meta: PdfMetadata, signal?: AbortSignal, htmlPath?: string): Promise<Uint8Array>;
   /** Rejects queued tasks, waits for running ones, stops the threads. */
   close(): Promise<void>;
 }
@@ -155,7 +156,7 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
     exportHtml: (input, signal) => run<ExportHtmlResult>({ kind: 'exportHtml', input }, signal),
     markdown: (html, signal) => run<string>({ kind: 'markdown', html }, signal),
     inlineDiagrams: (html, svgs, signal) => run<string>({ kind: 'inlineDiagrams', html, svgs }, signal),
-    pdfMetadata: (pdf, meta, signal) => run<Uint8Array>({ kind: 'pdfMetadata', pdf, meta }, signal),
+    pdfMetadata: (pdf, meta, signal, htmlPath) => run<Uint8Array>({ kind: 'pdfMetadata', pdf, meta, ...(htmlPath ? { htmlPath } : {}) }, signal),
     async close() {
       if (closed) return;
       closed = true;

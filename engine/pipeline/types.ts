@@ -49,4 +49,4 @@ export type WorkerTask =
   /** The export HTML with its diagram figures' code replaced by their SVG (null: keep the code); see diagrams.ts. */
   | { kind: 'inlineDiagrams'; html: string; svgs: Array<string | null> }
   /** The PDF's Info, XMP and /Lang (engine/pdf/pdf-metadata.ts); `pdf` is transferred, not copied. */
-  | { kind: 'pdfMetadata'; pdf: Uint8Array; meta: PdfMetadata };
+  | { kind: 'pdfMetadata'; pdf: Uint8Array; meta: PdfMetadata; htmlPath?: string };

@@ -8,11 +8,13 @@
  * @example
  * await run({ kind: 'markdown', html: '<h1>Hi</h1>' }); // { ok: true, value: '# Hi\n' }
  */
+import { readFile } from 'node:fs/promises';
 import { workerData } from 'node:worker_threads';
 import { isQuireError, toJobError } from '../api/errors.ts';
 import { writePdfMetadata } from '../pdf/pdf-metadata.ts';
 import { inlineDiagrams } from './diagrams.ts';
 import { generateExportHtml, type ExportHtmlOptions } from './export-html.ts';
+import { headingTexts } from './html-parse.ts';
 import { htmlToMarkdown } from './markdown.ts';
 import type { PipelineWorkerData, WorkerErrorData, WorkerReply } from './protocol.ts';
 import type { ExportHtmlResult, WorkerTask } from './types.ts';
@@ -37,7 +39,11 @@ export default async function run(task: WorkerTask): Promise<WorkerReply<ExportH
       case 'inlineDiagrams':
         return { ok: true, value: inlineDiagrams(task.html, task.svgs) };
       case 'pdfMetadata':
-        return { ok: true, value: await writePdfMetadata(task.pdf, task.meta) };
+        // The headings come from the printed HTML, read here (off the main thread).
+        return {
+          ok: true,
+          value: await writePdfMetadata(task.pdf, task.htmlPath ? { ...task.meta, headings: headingTexts(await readFile(task.htmlPath, 'utf8')) } : task.meta),
+        };
       default:
         return {
           ok: false,
