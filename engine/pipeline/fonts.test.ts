@@ -118,3 +118,14 @@ describe('fontFaceCss', () => {
     expect(files.some((f) => f.startsWith('inter-'))).toBe(false);
   });
 });
+
+describe('emoji', () => {
+  it('an emoji brings the Noto Emoji slice that holds it; © and ™ (in every text face) do not', () => {
+    const faces = { text: 'inter', mono: 'jetbrains-mono' } as const;
+    const party = fontFaceCss({ text: 'Release 🎉 done ✅', faces });
+    expect(party.files.some((f) => f.startsWith('noto-emoji/'))).toBe(true);
+    expect(party.css).toContain("font-family:'Noto Emoji'");
+    const plain = fontFaceCss({ text: 'Copyright © 2026 Quire™ → next', faces });
+    expect(plain.files.some((f) => f.startsWith('noto-emoji/'))).toBe(false);
+  });
+});

@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-export const FONT_PACKAGES = ['inter', 'source-serif-4', 'jetbrains-mono', 'noto-sans-sc', 'noto-sans-tc', 'noto-sans-jp', 'noto-sans-kr'] as const;
+export const FONT_PACKAGES = ['inter', 'source-serif-4', 'jetbrains-mono', 'noto-sans-sc', 'noto-sans-tc', 'noto-sans-jp', 'noto-sans-kr', 'noto-emoji'] as const;
 export type FontPackage = (typeof FONT_PACKAGES)[number];
 export type CjkFont = 'noto-sans-sc' | 'noto-sans-tc' | 'noto-sans-jp' | 'noto-sans-kr';
 
@@ -57,6 +57,8 @@ export function cjkFontFor(lang: string | null | undefined): CjkFont {
   if (/^ko\b/.test(l)) return 'noto-sans-kr';
   return 'noto-sans-sc';
 }
+
+const EMOJI = /\p{Extended_Pictographic}/u;
 
 // Han, kana, hangul, CJK symbols and punctuation, fullwidth forms, bopomofo.
 const CJK = /[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff00-\uffef]|[\u{20000}-\u{3134f}]/u;
@@ -128,6 +130,10 @@ export function fontFaceCss(args: { text: string; faces: ThemeFaces; lang?: stri
     take(cjk, 400, 'normal', rest);
     take(cjk, 700, 'normal', rest);
   }
+  // Emoji (🎉 ✅): Noto Emoji's outlines, in the text's colour; without it a computer with no emoji font prints boxes.
+  // (© ® ™ and arrows are Extended_Pictographic too, but every text face has them.)
+  const emoji = used.filter((cp) => (cp >= 0x1f000 || (cp >= 0x2600 && cp <= 0x27bf)) && EMOJI.test(String.fromCodePoint(cp)));
+  if (emoji.length) take('noto-emoji', 400, 'normal', emoji);
 
   let bytes = 0;
   const rules = picked.map((s) => {
