@@ -6,20 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vnuErrors } from '../engine/pipeline/test-support.ts';
-import { CORPUS, pdfinfo, pdftotext, rmrf, runQuire, tempDir } from './helpers.ts';
+import { corpusMarkdownFiles, pdfinfo, pdftotext, rmrf, runQuire, tempDir } from './helpers.ts';
 
-function corpusFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.name.endsWith('.md') && full !== path.join(CORPUS, 'README.md')) out.push(full);
-    }
-  };
-  walk(CORPUS);
-  return out.sort();
-}
+const corpusFiles = corpusMarkdownFiles;
 
 interface JobLine {
   status: string;

@@ -11,6 +11,20 @@ export const QUIRE_BIN = path.join(ROOT, 'bin', 'quire');
 /** ../shared/corpus next to the checkout (CI lays shared/ beside the clone). */
 export const CORPUS = process.env.QUIRE_CORPUS ?? path.resolve(ROOT, '..', 'shared', 'corpus');
 
+/** Every Markdown document of the shared corpus (not its own README), sorted. */
+export function corpusMarkdownFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith('.md') && full !== path.join(CORPUS, 'README.md')) out.push(full);
+    }
+  };
+  walk(CORPUS);
+  return out.sort();
+}
+
 export function tempDir(prefix = 'quire-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

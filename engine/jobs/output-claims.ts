@@ -224,16 +224,11 @@ export async function publishOutput(db: Db, input: PublishInput): Promise<Writte
       const placed = verdict.mode === 'replace' ? (await fsp.rename(tmp, target), true) : await publishNew(tmp, target);
       if (!placed) {
         // Someone else's file landed between the check and the link: keep it, try the next name.
-        await db.updateTable('output_files').set({ pending_sha256: null, pending_bytes: null }).where('path', '=', key).where('job_id', '=', input.jobId).execute();
+        await clearPending(db, key, input.jobId);
         continue;
       }
       await fsyncDir(input.outDir);
-      await db
-        .updateTable('output_files')
-        .set({ sha256: written.sha256, bytes: written.bytes, pending_sha256: null, pending_bytes: null, updated_at: Date.now() })
-        .where('path', '=', key)
-        .where('job_id', '=', input.jobId)
-        .execute();
+      await recordWritten(db, key, input.jobId, written);
       return { path: target, ...written };
     }
     throw Errors.outputWriteFailed(first, `no free name up to "(${MAX_NAME_NUMBER})"`);
@@ -243,6 +238,21 @@ export async function publishOutput(db: Db, input: PublishInput): Promise<Writte
     const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw Errors.outputWriteFailed(target, String(reason));
   }
+}
+
+/** The write this job announced at `key` did not happen: nothing is pending there any more. */
+function clearPending(db: Db, key: string, jobId: string) {
+  return db.updateTable('output_files').set({ pending_sha256: null, pending_bytes: null }).where('path', '=', key).where('job_id', '=', jobId).execute();
+}
+
+/** The file at `key` now holds what this job wrote: recorded, so a later export knows it as ours. */
+function recordWritten(db: Db, key: string, jobId: string, written: { sha256: string; bytes: number }) {
+  return db
+    .updateTable('output_files')
+    .set({ sha256: written.sha256, bytes: written.bytes, pending_sha256: null, pending_bytes: null, updated_at: Date.now() })
+    .where('path', '=', key)
+    .where('job_id', '=', jobId)
+    .execute();
 }
 
 /**
@@ -273,16 +283,11 @@ export async function publishFileAt(db: Db, input: { documentId: string; jobId: 
     const placed = verdict.free && (verdict.mode === 'replace' ? (await fsp.rename(tmp, input.file), true) : await publishNew(tmp, input.file));
     if (!placed) {
       await fsp.rm(tmp, { force: true });
-      await db.updateTable('output_files').set({ pending_sha256: null, pending_bytes: null }).where('path', '=', key).where('job_id', '=', input.jobId).execute();
+      await clearPending(db, key, input.jobId);
       return null;
     }
     await fsyncDir(path.dirname(input.file));
-    await db
-      .updateTable('output_files')
-      .set({ sha256: written.sha256, bytes: written.bytes, pending_sha256: null, pending_bytes: null, updated_at: Date.now() })
-      .where('path', '=', key)
-      .where('job_id', '=', input.jobId)
-      .execute();
+    await recordWritten(db, key, input.jobId, written);
     return { path: input.file, ...written };
   } catch (e) {
     await fsp.rm(tmp, { force: true }).catch(() => undefined);

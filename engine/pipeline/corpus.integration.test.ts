@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORPUS } from '../../tests/helpers.ts';
+import { CORPUS, corpusMarkdownFiles } from '../../tests/helpers.ts';
 import { generateExportHtml } from './export-html.ts';
 import { htmlToMarkdown } from './markdown.ts';
 import { countMarkdownHeadings } from './test-support.ts';
@@ -11,18 +11,7 @@ import type { ExportHtmlResult } from './types.ts';
 const PRIMER = path.join(CORPUS, 'system-design-primer');
 const RUST = path.join(CORPUS, 'rust-book');
 
-function corpusFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.name.endsWith('.md') && full !== path.join(CORPUS, 'README.md')) out.push(full);
-    }
-  };
-  walk(CORPUS);
-  return out.sort();
-}
+const corpusFiles = corpusMarkdownFiles;
 
 function exportFile(file: string): ExportHtmlResult {
   const source = fs.readFileSync(file, 'utf8');
