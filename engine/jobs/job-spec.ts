@@ -10,7 +10,7 @@
 import type { Kysely } from 'kysely';
 import { Errors } from '../api/errors.ts';
 import { resolveExport, type ExportCallOptions, type ExportSpec, type Settings } from '../api/export-spec.ts';
-import { frontMatterLayer, parseFrontMatter } from '../pipeline/front-matter.ts';
+import { frontMatterLayer, parseFrontMatter } from '../api/front-matter.ts';
 import type { Database } from '../store/schema.ts';
 import { sha256Of } from './atomic-files.ts';
 import { snapshotSource } from '../store/source-snapshots.ts';

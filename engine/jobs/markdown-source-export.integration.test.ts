@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine.ts';
-import { parseFrontMatter } from '../pipeline/front-matter.ts';
+import { parseFrontMatter } from '../api/front-matter.ts';
 import { markdownDestination } from '../pipeline/markdown-output.ts';
 import { tempPathFor } from './atomic-files.ts';
 

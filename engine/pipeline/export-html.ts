@@ -19,7 +19,7 @@ import { ImageInliner, type ImageInlinerOptions } from './images.ts';
 import { katexCss, renderMarkdown } from './markdown-render.ts';
 import { sanitizeHtml } from './sanitize.ts';
 import { documentCss, type ThemeOptions } from './theme.ts';
-import { parseFrontMatter } from './front-matter.ts';
+import { parseFrontMatter } from '../api/front-matter.ts';
 import type { ExportHtmlInput, ExportHtmlResult, Heading } from './types.ts';
 
 export interface ExportHtmlOptions extends ThemeOptions, ImageInlinerOptions {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveExport } from '../api/export-spec.ts';
 import { isQuireError } from '../api/errors.ts';
 import { generateExportHtml, tableOfContents } from './export-html.ts';
-import { frontMatterLayer, parseFrontMatter } from './front-matter.ts';
+import { frontMatterLayer, parseFrontMatter } from '../api/front-matter.ts';
 
 const NOTE = `---
 title: "Stage notes: the export pipeline"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFrontMatter } from './front-matter.ts';
+import { parseFrontMatter } from '../api/front-matter.ts';
 import { markdownDestination, markdownExport, rewriteImageRefs } from './markdown-output.ts';
 
 const refs = (pairs: Array<[string, string]>) => new Map(pairs);

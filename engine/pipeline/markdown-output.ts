@@ -20,7 +20,7 @@ import { Marked, type Token, type Tokens } from 'marked';
 import { isMap, parseDocument, YAMLMap, type Document } from 'yaml';
 import { normaliseAssetRef } from '../api/asset-ref.ts';
 import type { DocumentMeta } from '../api/types.ts';
-import { parseFrontMatter } from './front-matter.ts';
+import { parseFrontMatter } from '../api/front-matter.ts';
 
 export interface MarkdownExportInput {
   /** The document's source as stored (front matter included). */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { marked } from 'marked';
-import { frontMatterLayer, parseFrontMatter } from '../pipeline/front-matter.ts';
+import { frontMatterLayer, parseFrontMatter } from '../api/front-matter.ts';
 import { Errors } from '../api/errors.ts';
 import type { SourceFormat } from '../api/types.ts';
 

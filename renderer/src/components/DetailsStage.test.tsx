@@ -30,10 +30,10 @@ afterEach(() => {
   closeWindow(client);
 });
 
-async function openStage(title: string, stageId: 'details' | 'export', heading: string): Promise<string> {
+async function openStage(title: string, stageId: 'details' | 'export', heading: string, source = `# ${title}\n\ntext\n`): Promise<string> {
   render(<App />);
   await screen.findByRole('heading', { name: 'Library', level: 1 });
-  const doc = await q.engine.createDocument({ title, source: `# ${title}\n\ntext\n`, format: 'md' });
+  const doc = await q.engine.createDocument({ title, source, format: 'md' });
   await act(async () => navigate({ name: 'document', documentId: doc.id, stageId }));
   await screen.findByRole('heading', { name: heading, level: 1 });
   return doc.id;
@@ -49,6 +49,29 @@ describe('parseKeywords and langProblem', () => {
     expect(langProblem('pt-BR')).toBeNull();
     expect(langProblem('')).toBeNull();
     expect(langProblem('en_US')).toBe('Language is not a language tag such as en, de or zh-Hans.');
+  });
+});
+
+describe('Details stage: the front matter is the starting value', () => {
+  const source = '---\ntitle: From YAML\nauthor: [Ada, Grace]\ndescription: About engines\ntags: [a, b]\nlang: de\ntheme: report\n---\n# Body\n';
+
+  it('shows the front matter greyed in the empty fields; what is typed goes over it', async () => {
+    await openStage('Front', 'details', 'Details', source);
+    expect(screen.getByLabelText('Title on the export').getAttribute('placeholder')).toBe('From YAML');
+    expect(screen.getByLabelText('Author').getAttribute('placeholder')).toBe('Ada, Grace');
+    expect(screen.getByLabelText('Subject').getAttribute('placeholder')).toBe('About engines');
+    expect(screen.getByLabelText('Keywords').getAttribute('placeholder')).toBe('a, b');
+    expect(screen.getByLabelText('Language').getAttribute('placeholder')).toBe('de');
+    expect((screen.getByLabelText('Author') as HTMLInputElement).value).toBe('');
+  });
+
+  it("the Export stage's form resolves the front matter's look as the job will", async () => {
+    const id = await openStage('Front look', 'export', 'Export', source);
+    const theme = (await screen.findByLabelText('Theme')) as HTMLSelectElement;
+    expect(theme.value).toBe('report');
+    const spec = await q.engine.resolveExport({ documentId: id, stageId: 'export' });
+    expect(spec.style.theme).toBe('report');
+    expect(spec.metadata).toMatchObject({ author: 'Ada, Grace', subject: 'About engines', keywords: ['a', 'b'], lang: 'de' });
   });
 });
 

@@ -1,4 +1,5 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
+import { frontMatterLayer, parseFrontMatter } from '../../../engine/api/front-matter.ts';
 import { STAGE_DATA_SCHEMAS } from '../../../engine/api/export-spec.ts';
 import { stageStateOf, type DetailsStageData } from '../../../engine/api/types.ts';
 import { editStageData } from '../store/saving.ts';
@@ -26,6 +27,14 @@ export function DetailsStage({ documentId, stageId, exportStageId }: { documentI
   const state = useQuireStore((s) => stageStateOf(s.stages[documentId]?.[stageId], 'details'));
   const data: DetailsStageData = state?.data ?? {};
   const docTitle = useQuireStore((s) => s.docs[documentId]?.title ?? '');
+  // The document's front matter is each field's starting value: shown greyed while the field is empty.
+  const source = useQuireStore((s) => (s.docs[documentId]?.format === 'md' ? (s.docs[documentId]?.source ?? '') : ''));
+  const front = useMemo(() => frontMatterLayer(parseFrontMatter(source).data), [source]);
+  const fromFront = (key: 'subtitle' | 'author' | 'date' | 'subject' | 'lang') => {
+    const v = front.metadata[key];
+    return typeof v === 'string' && v.trim() ? v : undefined;
+  };
+  const frontKeywords = Array.isArray(front.metadata.keywords) ? front.metadata.keywords.filter((k) => typeof k === 'string').join(', ') : undefined;
   const ids = { title: useId(), subtitle: useId(), author: useId(), date: useId(), subject: useId(), keywords: useId(), keywordsHelp: useId(), lang: useId(), langHelp: useId(), langError: useId() };
   const text = (key: Exclude<keyof DetailsStageData, 'keywords'>) => data[key] ?? '';
   const set = (key: Exclude<keyof DetailsStageData, 'keywords' | 'lang'>) => (e: { target: { value: string } }) => editStageData(documentId, stageId, 'details', { [key]: e.target.value });
@@ -53,32 +62,35 @@ export function DetailsStage({ documentId, stageId, exportStageId }: { documentI
       )}
       <fieldset className="card">
         <legend>About the document</legend>
+        <p className="muted small">An empty field uses the document's front matter (shown greyed), if it has one.</p>
         <div className="grid-2">
           <div className="field">
             <label htmlFor={ids.title}>Title on the export</label>
-            <input id={ids.title} value={text('title')} onChange={set('title')} placeholder={docTitle} maxLength={500} />
+            <input id={ids.title} value={text('title')} onChange={set('title')} placeholder={front.title ?? docTitle} maxLength={500} />
           </div>
           <div className="field">
             <label htmlFor={ids.subtitle}>Subtitle</label>
-            <input id={ids.subtitle} value={text('subtitle')} onChange={set('subtitle')} maxLength={500} />
+            <input id={ids.subtitle} value={text('subtitle')} onChange={set('subtitle')} maxLength={500} placeholder={fromFront('subtitle')} />
           </div>
           <div className="field">
             <label htmlFor={ids.author}>Author</label>
-            <input id={ids.author} value={text('author')} onChange={set('author')} autoComplete="name" maxLength={200} />
+            <input id={ids.author} value={text('author')} onChange={set('author')} autoComplete="name" maxLength={200} placeholder={fromFront('author')} />
           </div>
           <div className="field">
             <label htmlFor={ids.date}>Date</label>
             <input id={ids.date} type="date" value={text('date')} onChange={set('date')} />
+            {!text('date') && fromFront('date') && <p className="muted small">From the front matter: {fromFront('date')}</p>}
           </div>
           <div className="field span-2">
             <label htmlFor={ids.subject}>Subject</label>
-            <input id={ids.subject} value={text('subject')} onChange={set('subject')} maxLength={2000} placeholder="What the document is about" />
+            <input id={ids.subject} value={text('subject')} onChange={set('subject')} maxLength={2000} placeholder={fromFront('subject') ?? 'What the document is about'} />
           </div>
           <div className="field">
             <label htmlFor={ids.keywords}>Keywords</label>
             <input
               id={ids.keywords}
               value={keywordsText}
+              placeholder={frontKeywords}
               aria-describedby={ids.keywordsHelp}
               onChange={(e) => {
                 setKeywordsText(e.target.value);
@@ -96,7 +108,7 @@ export function DetailsStage({ documentId, stageId, exportStageId }: { documentI
               value={langText}
               spellCheck={false}
               autoCapitalize="off"
-              placeholder="en"
+              placeholder={fromFront('lang') ?? 'en'}
               aria-invalid={langError ? true : undefined}
               aria-describedby={langError ? `${ids.langError} ${ids.langHelp}` : ids.langHelp}
               onChange={(e) => editLang(e.target.value)}

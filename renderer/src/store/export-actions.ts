@@ -11,6 +11,7 @@ import {
   type ExportSpec,
   type Settings,
 } from '../../../engine/api/export-spec.ts';
+import { frontMatterLayer, parseFrontMatter } from '../../../engine/api/front-matter.ts';
 import { stageStateOf, type QuireDocument, type StageState, type WorkflowDefinition } from '../../../engine/api/types.ts';
 import { fetchJob } from './jobs-actions.ts';
 import { errorMessage, quire, store } from './quire-client.ts';
@@ -54,6 +55,8 @@ export function resolveStageExport(inputs: ExportInputs, stageId: string): { spe
         settings,
         saved: states?.[stageId]?.data,
         details: details ? states?.[details.id]?.data : undefined,
+        // As the engine reads it at start (engine/jobs/job-spec.ts), from the text as typed.
+        frontMatter: doc.format === 'md' ? frontMatterLayer(parseFrontMatter(doc.source).data) : undefined,
         defaultOutDir: settings.outputDir,
       },
     );
