@@ -6,7 +6,7 @@
  *
  * Skipped (with the reason) where no Electron binary is installed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { _electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import { API_EVENTS, API_METHODS } from '../../engine/api/contract.ts';
@@ -158,6 +158,35 @@ test('an export keeps going across a reload of the window, and finishes once wit
     expect(pdf.pages).toBeGreaterThan(1);
     expect(fs.readdirSync(outDir).sort()).toEqual(['Quarterly Report.html', 'Quarterly Report.md', 'Quarterly Report.pdf']);
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).quire.listJobs())).toHaveLength(1);
+  } finally {
+    await close(app);
+  }
+});
+
+test('a note as authors write it: front matter, math and a Mermaid diagram drawn by the hidden diagram window, in the PDF and the preview', async () => {
+  const { dataDir } = profile();
+  const { app, page } = await launch(dataDir, { QUIRE_TEST_STEP_DELAY_MS: '0' });
+  try {
+    const source = fs.readFileSync(`${ROOT}/tests/fixtures/authoring/field-notes.md`, 'utf8');
+    const { jobId, preview } = await page.evaluate(async (text) => {
+      const g = globalThis as unknown as PageGlobals;
+      const doc = await g.quire.createDocument({ title: 'Field notes', source: text, format: 'md' });
+      const preview = await g.quire.previewDocument({ documentId: doc.id });
+      const { jobId } = await g.quire.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['pdf', 'html'] } });
+      return { jobId, preview };
+    }, source);
+    // The preview is the export's own pipeline: the diagram drawn, the front matter hidden.
+    expect(preview.html).toContain('aria-roledescription="flowchart');
+    expect(preview.html).not.toContain('toc: true');
+    const done = await waitForJob(page, jobId, (j) => j.status === 'completed' || j.status === 'error');
+    expect(done).toMatchObject({ status: 'completed', warnings: [] });
+    const pdf = done.outputs.find((o) => o.format === 'pdf')!.path;
+    const text = spawnSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }).stdout;
+    for (const label of ['Queued', 'Running', 'Completed']) expect(text).toContain(label);
+    expect(text).not.toMatch(/graph LR|\\frac|\[\^durable\]/);
+    const info = spawnSync('pdfinfo', [pdf], { encoding: 'utf8' }).stdout;
+    expect(info).toMatch(/Author:\s+Ada Lovelace, Grace Hopper/);
+    expect(info).toMatch(/Tagged:\s+yes/);
   } finally {
     await close(app);
   }
