@@ -27,10 +27,19 @@ test.afterAll(async () => {
   await server?.dispose();
 });
 
-/** How many <img> in the preview have loaded real pixels. */
+/**
+ * How many <img> in the preview have loaded real pixels. The preview's document is replaced
+ * whenever the engine renders it again (a stored image changed): a count taken while that
+ * happens is -1, and expect.poll asks again.
+ */
 async function loadedPreviewImages(page: Page): Promise<number> {
-  const frame = (await page.getByTestId('preview').elementHandle())!.contentFrame();
-  return (await frame)!.evaluate(() => [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length);
+  try {
+    const frame = await (await page.getByTestId('preview').elementHandle())!.contentFrame();
+    return await frame!.evaluate(() => [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length);
+  } catch (e) {
+    if (/Execution context was destroyed|detached|Target closed/i.test(String(e))) return -1;
+    throw e;
+  }
 }
 
 test('a folder imported with its images: the preview shows them and the export warns only about the remote one', async ({ page }) => {
