@@ -203,15 +203,9 @@ export const settingsSchema = z.strictObject({
   /** Exports replace files at their output path that Quire did not write (never a source file). */
   overwriteOutputs: z.boolean(),
   /** How exports look unless a document or stage says otherwise (absent in settings saved before it: nothing). */
-  exportStyle: z
-    .strictObject({
-      theme: themeSchema.optional(),
-      toc: z.boolean().optional(),
-      math: z.boolean().optional(),
-      diagrams: z.boolean().optional(),
-      highlight: z.boolean().optional(),
-      css: cssPathSchema.refine(isAbsolutePath, 'must be a full path, such as /home/ada/print.css').nullable().optional(),
-    })
+  exportStyle: exportOptionsPatchSchema
+    .pick({ theme: true, toc: true, math: true, diagrams: true, highlight: true })
+    .extend({ css: cssPathSchema.refine(isAbsolutePath, 'must be a full path, such as /home/ada/print.css').nullable().optional() })
     .default({}),
 });
 export type Settings = z.infer<typeof settingsSchema>;
@@ -349,6 +343,9 @@ function parseLayer<T>(schema: z.ZodType<T>, value: unknown, where: string, with
   throw Errors.invalidOptions(`${where}: ${result.error.issues.slice(0, 3).map((i) => issueText(i, withPath)).join('; ')}.`);
 }
 
+/** The options of a patch that become the spec's `style`. */
+const STYLE_OPTION_KEYS = ['theme', 'toc', 'math', 'diagrams', 'highlight', 'css'] as const satisfies ReadonlyArray<keyof ExportOptionsPatch>;
+
 /** Field-by-field merge of option patches, later over earlier (margins side by side). */
 export function mergeOptionPatches(...parts: Array<ExportOptionsPatch | undefined>): ExportOptionsPatch {
   const out: ExportOptionsPatch = {};
@@ -358,7 +355,7 @@ export function mergeOptionPatches(...parts: Array<ExportOptionsPatch | undefine
     if (p.outDir !== undefined) out.outDir = p.outDir;
     if (p.fileName !== undefined) out.fileName = p.fileName;
     if (p.overwrite !== undefined) out.overwrite = p.overwrite;
-    for (const key of ['theme', 'toc', 'math', 'diagrams', 'highlight', 'css'] as const) {
+    for (const key of STYLE_OPTION_KEYS) {
       if (p[key] !== undefined) (out as Record<string, unknown>)[key] = p[key];
     }
     if (p.pdf) {
