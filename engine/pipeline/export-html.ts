@@ -68,7 +68,8 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
     hasMath = rendered.hasMath;
     bodyHtml = rendered.html;
   } else {
-    const page = selectBody(source);
+    // The document part of a whole page (after <body>, or outside <head>) and its <title>.
+    const page = pageBody(source);
     bodyHtml = page.body;
     if (!title && page.title) title = page.title;
   }
@@ -157,14 +158,6 @@ export function tableOfContents(headings: Heading[]): string {
   for (; depth > 0; depth--) out.push('</ol></li>');
   out.push('</ol>', '</nav>');
   return out.join('\n') + '\n';
-}
-
-/**
- * The part of a whole HTML page that is the document: the source after <body>, or without
- * a <body> tag everything outside <head> (htmlparser2 finds them). Also the page's <title> text.
- */
-export function selectBody(html: string): { body: string; title: string | null } {
-  return pageBody(html);
 }
 
 /**
