@@ -66,17 +66,18 @@ describe('quire always ends and leaves nothing behind', () => {
   }, 180_000);
 
   it('fails a page too large for Chromium clearly and exits, instead of hanging with Chromium orphaned', async () => {
-    // 20 references to a 4 MB image: ~107 MB of HTML once inlined as base64, more than
-    // Chromium's DevTools pipe carries (the system-design-primer README ×16 case).
+    // 20 uses of a 4 MB image written into the document as a data: URI: ~107 MB of HTML, more
+    // than Chromium's DevTools pipe carries. (Image files are served to the print page instead,
+    // so the system-design-primer README ×16 now prints: tests/print-assets-cli.test.ts.)
     const { dir, tmp, data, out, env } = setup();
-    fs.writeFileSync(path.join(dir, 'photo.png'), Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), randomBytes(4 * 1024 * 1024)]));
+    const photo = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), randomBytes(4 * 1024 * 1024)]).toString('base64');
     const doc = path.join(dir, 'album.md');
-    fs.writeFileSync(doc, `# Album\n\n${'![photo](photo.png)\n\n'.repeat(20)}`);
+    fs.writeFileSync(doc, `# Album\n\n${'![photo][p]\n\n'.repeat(20)}[p]: data:image/png;base64,${photo}\n`);
     const r = await runQuire(['export', doc, '--format', 'pdf', '--out', out, '--data-dir', data, '--json'], { env, timeoutMs: 90_000 });
     expect(r.code, r.stderr).toBe(1);
     const job = JSON.parse(r.stdout.trim());
     expect(job).toMatchObject({ status: 'error', error: { code: 'PDF_PAGE_TOO_LARGE' } });
-    expect(job.error.message).toMatch(/^The document is 1\d\d\.\d MB with its images inlined; Chromium can print pages up to 75\.0 MB\./);
+    expect(job.error.message).toMatch(/^The document is 1\d\d\.\d MB as one page to print \(.*\); Chromium can print pages up to 75\.0 MB\./);
     expect(chromiumFolders(tmp)).toEqual([]);
     expect(processesUsing(tmp)).toEqual([]);
     // The failed job's 100 MB work file is gone too.

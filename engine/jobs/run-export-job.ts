@@ -13,14 +13,17 @@ import { Errors, isQuireError, toJobError } from '../api/errors.ts';
 import { parseStoredSpec, type ExportSpec } from '../api/export-spec.ts';
 import type { ExportFormat, JobOutput } from '../api/types.ts';
 import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
-import type { PdfRenderer } from '../pdf/pdf-renderer.ts';
+import type { PdfRenderer, PrintAsset } from '../pdf/pdf-renderer.ts';
+import { isPrintForm, printAssetsOf } from '../pipeline/print-assets.ts';
 import { DIAGRAM_MARK } from '../pipeline/diagrams.ts';
+import type { MarkdownExportInput, MarkdownExportResult } from '../pipeline/markdown-output.ts';
 import type { ExportAssets, ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
 import type { AssetStore } from '../store/asset-store.ts';
 import type { Database } from '../store/schema.ts';
 import { toSnapshot, type Checkpoint, type JobRow, type JobStore } from '../store/job-store.ts';
 import { readSnapshot } from '../store/source-snapshots.ts';
 import { removeJobTempFiles, verifyFile, writeFileAtomic } from './atomic-files.ts';
+import { explainStoreFailure } from '../store/store-health.ts';
 import { drawDiagrams } from './diagrams-step.ts';
 import { publishOutput } from './output-claims.ts';
 import { assetsFolderName, exportMarkdownSource } from './markdown-source-export.ts';
@@ -30,10 +33,14 @@ import { progressOf, stepsFor, type RunStep } from './progress.ts';
 export interface PipelineRunner {
   exportHtml(input: ExportHtmlInput, signal?: AbortSignal): Promise<ExportHtmlResult>;
   markdown(html: string, signal?: AbortSignal): Promise<string>;
+  /** A Markdown source's own export, off the main thread (pool.ts); absent: run here. */
+  markdownSource?(input: MarkdownExportInput, signal?: AbortSignal): Promise<MarkdownExportResult>;
   /** The PDF with the spec's metadata written into it; `pdf` may be moved (emptied). */
   pdfMetadata(pdf: Uint8Array, meta: PdfMetadata, signal?: AbortSignal, htmlPath?: string): Promise<Uint8Array>;
   /** `html` with its diagram figures' code replaced by `svgs`, sanitized (null keeps the code). */
   inlineDiagrams(html: string, svgs: Array<string | null>, signal?: AbortSignal): Promise<string>;
+  /** The standalone HTML of a print form (embed-images.ts); absent: prepare writes the standalone HTML itself. */
+  embedImages?(html: string, files: Record<string, string>, signal?: AbortSignal): Promise<string>;
 }
 
 export interface RunContext {
@@ -108,6 +115,31 @@ function exportAssets(ctx: RunContext, spec: ExportSpec): ExportAssets {
   return { files, problems };
 }
 
+/** Whether the PDF renderer serves the print form's images (none here: the pdf step reports that, not prepare). */
+function servesAssets(ctx: RunContext): boolean {
+  try {
+    return ctx.pdf().servesAssets === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The stored file of each of the spec's images, by sha256: what embedImages may inline. */
+function assetFiles(ctx: RunContext, spec: ExportSpec): Record<string, string> {
+  return Object.fromEntries(spec.assets.map((a) => [a.sha256, ctx.assets.pathOf(a.sha256)]));
+}
+
+/** What the print page may load: the images prepare linked (listed in the HTML), as the spec stores them. */
+function printAssets(ctx: RunContext, spec: ExportSpec, html: string): Record<string, PrintAsset> {
+  const linked = printAssetsOf(html);
+  const out: Record<string, PrintAsset> = {};
+  for (const a of spec.assets) {
+    const mime = linked[a.sha256];
+    if (mime) out[a.sha256] = { path: ctx.assets.pathOf(a.sha256), mime, bytes: a.bytes };
+  }
+  return out;
+}
+
 /**
  * Runs the job to a final state (completed, error or cancelled), unless its claim is lost,
  * in which case it stops without writing: the new owner finishes it.
@@ -131,6 +163,12 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
   // A file of its own, not export.html rewritten: prepare's checkpoint must still verify on a resume.
   const diagramsPath = path.join(jobWork, 'export-diagrams.html');
   const steps = stepsFor(spec.formats, { diagrams: spec.style.diagrams });
+  // The browser starts while the document is prepared, not after.
+  try {
+    if (steps.includes('pdf')) ctx.pdf().warmUp?.();
+  } catch {
+    // No renderer here: the pdf step says so.
+  }
   const done = new Set<RunStep>();
   const checkpoints = new Map<string, Checkpoint>();
 
@@ -167,6 +205,13 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
     // Markdown is made from the HTML as prepared: a diagram stays a mermaid code block there.
     const preparedHtml = async () => (checkpoints.has('diagrams') ? await fsp.readFile(preparedPath, 'utf8') : await html());
 
+    // The HTML with every image inlined: what prepare's print form stands for (unchanged if it is standalone already).
+    const standalone = async (h: string) => {
+      if (!isPrintForm(h)) return h;
+      if (!ctx.pipeline.embedImages) throw Errors.internal('The prepared HTML links its images, and this pipeline cannot embed them.');
+      return ctx.pipeline.embedImages(h, assetFiles(ctx, spec), signal);
+    };
+
     const checkpoint = async (step: RunStep, file: { path: string; bytes: number; sha256: string }, pages: number | null = null) => {
       const cp: Checkpoint = { step, artifactPath: file.path, bytes: file.bytes, sha256: file.sha256, pages, attempt: claimed.attempt };
       await jobs.putCheckpoint(job.id, token, cp);
@@ -195,6 +240,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
         bases: { reserved: claimed.output_base, plain: spec.fileBase },
         format,
         data,
+        claimToken: token,
       });
 
     for (const step of steps) {
@@ -221,7 +267,16 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           // The source the job was started with, not the document as it is now.
           const source = await readSnapshot(ctx.db, job.id, spec.source.sha256);
           const result = await ctx.pipeline.exportHtml(
-            { title: spec.title, source, format: spec.source.format, baseDir: null, meta: spec.metadata, assets: exportAssets(ctx, spec), style: spec.style },
+            {
+              title: spec.title,
+              source,
+              format: spec.source.format,
+              baseDir: null,
+              meta: spec.metadata,
+              // Images linked, not inlined, when a PDF is made and its renderer serves them (print-assets.ts).
+              assets: { ...exportAssets(ctx, spec), ...(steps.includes('pdf') && ctx.pipeline.embedImages && servesAssets(ctx) ? { print: true } : {}) },
+              style: spec.style,
+            },
             signal,
           );
           exportHtml = result.html;
@@ -232,6 +287,8 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           }
           // Kept on the job before the checkpoint, so a resume after this step still has them.
           await warn(result.warnings);
+          // A runner whose job was taken over meanwhile must not rewrite the new owner's work folder.
+          await jobs.assertClaim(job.id, token);
           await fsp.mkdir(jobWork, { recursive: true });
           await checkpoint('prepare', await writeFileAtomic(preparedPath, result.html, job.id));
           break;
@@ -250,6 +307,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           exportHtml = drawn.html;
           // Nothing drawn: the step's artifact is prepare's own file.
           const prepared = checkpoints.get('prepare')!;
+          await jobs.assertClaim(job.id, token);
           const file = drawn.changed
             ? await writeFileAtomic(diagramsPath, drawn.html, job.id)
             : { path: prepared.artifactPath, bytes: prepared.bytes, sha256: prepared.sha256 };
@@ -257,7 +315,7 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
           break;
         }
         case 'html': {
-          await checkpoint('html', await publish('html', await html()));
+          await checkpoint('html', await publish('html', await standalone(await html())));
           break;
         }
         case 'md': {
@@ -275,6 +333,8 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
               source: await readSnapshot(ctx.db, job.id, spec.source.sha256),
               assetPath: (sha) => ctx.assets.pathOf(sha),
               signal,
+              claimToken: token,
+              ...(ctx.pipeline.markdownSource ? { convert: (i: MarkdownExportInput, s: AbortSignal) => ctx.pipeline.markdownSource!(i, s) } : {}),
             });
             await warn(out.warnings);
             md = out.markdown;
@@ -287,9 +347,12 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
         }
         case 'pdf': {
           const source = await html();
+          const renderer = ctx.pdf();
+          // The print form's images are served to the page; a renderer that cannot is given them inlined.
+          const page = renderer.servesAssets ? { html: source, assets: printAssets(ctx, spec, source) } : { html: await standalone(source) };
           await write({ progress: progressOf(steps, done, 'pdf', 0.1) });
-          const rendered = await ctx.pdf().render({
-            html: source,
+          const rendered = await renderer.render({
+            ...page,
             title: spec.title,
             options: spec.pdf,
             signal,
@@ -315,10 +378,14 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
     await warn(renamedOutputsWarning(outDir, spec.fileBase, outputs));
     const summary = outputs.map((o) => path.basename(o.path)).join(', ');
     // The intermediate HTML goes before the final write: every output is already checkpointed.
+    // Not if the job was taken over: the folder is the new owner's then.
+    await jobs.assertClaim(job.id, token);
     await fsp.rm(jobWork, { recursive: true, force: true });
     ctx.publish(await jobs.finish(job.id, token, { status: 'completed', outputs, message: `Exported ${summary}` }));
   } catch (e) {
     if (isQuireError(e) && e.code === 'CLAIM_LOST') return; // someone else owns it now
+    // Failed after losing the claim (its files changed under it?): the cleanup below is the new owner's to do.
+    if (!(await jobs.holdsClaim(job.id, token).catch(() => true))) return;
     await removeJobTempFiles([outDir, jobWork, path.join(outDir, assetsFolderName(claimed.output_base))], job.id).catch(() => 0);
     if (signal.aborted && signal.reason === SHUTDOWN) {
       // The app is quitting: hand the job back to the queue; the next start resumes it.
@@ -331,7 +398,8 @@ export async function runExportJob(ctx: RunContext, claimed: JobRow, token: stri
         await fsp.rm(jobWork, { recursive: true, force: true });
         ctx.publish(await jobs.finish(job.id, token, { status: 'cancelled', outputs: outputsSoFar(), message: 'Cancelled' }));
       } else {
-        const error = toJobError(e);
+        // A full disk under the work folder is the data folder's problem, not the output folder's.
+        const error = toJobError(explainStoreFailure(e, path.join(path.dirname(ctx.workDir), 'quire.db')) ?? e);
         // A failed job is never resumed (a retry is a new job): its intermediate HTML, up to
         // hundreds of MB, goes before the final state is seen.
         await fsp.rm(jobWork, { recursive: true, force: true }).catch(() => undefined);

@@ -433,7 +433,7 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
     try {
       const error = await rejection(own.render(request(`<p>${'x'.repeat(2048)}</p>`, PLAIN)));
       expect(error.code).toBe('PDF_PAGE_TOO_LARGE');
-      expect(error.message).toMatch(/^The document is 2\.\d KB with its images inlined; Chromium can print pages up to 1\.0 KB\. Export it as HTML or Markdown/);
+      expect(error.message).toMatch(/^The document is 2\.\d KB as one page to print \(its text, styles and any images written into it as data: URIs\); Chromium can print pages up to 1\.0 KB\. Export it as HTML or Markdown/);
     } finally {
       await own.close();
     }

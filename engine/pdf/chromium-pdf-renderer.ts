@@ -1,4 +1,5 @@
-import { mkdtemp, readlink, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Route } from 'playwright-core';
 import { Errors, isQuireError, type QuireError } from '../api/errors.ts';
@@ -6,6 +7,7 @@ import type { PdfOptions } from '../api/types.ts';
 import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, pidAlive, waitForExit } from './chromium-process.ts';
 import { DiagramDrawer, openChromiumDiagramPage } from './diagram-renderer.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
+import { PRINT_ASSET_BASE } from '../pipeline/print-assets.ts';
 import { pageLayout } from './page-layout.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import {
@@ -15,6 +17,7 @@ import {
   type PdfRenderer,
   type PdfRenderRequest,
   type PdfRenderResult,
+  type PrintAsset,
 } from './pdf-renderer.ts';
 
 export interface ChromiumPdfRendererOptions {
@@ -37,6 +40,7 @@ export const MAX_PAGE_BYTES = 75 * 1024 * 1024;
 
 /** The only URL a render loads; it is answered by the router, never by a network. */
 const DOCUMENT_URL = 'https://quire.invalid/document.html';
+const SHA256 = /^[0-9a-f]{64}$/;
 
 const LAUNCH_ARGS = [
   ...HEADLESS_CHROMIUM_ARGS,
@@ -89,6 +93,10 @@ interface WarmPage {
    * between renders, so a reload the document asks for (meta refresh) gets nothing.
    */
   html: string | null;
+  /** The images this render's page may load (PdfRenderRequest.assets); null between renders. */
+  assets: Record<string, PrintAsset> | null;
+  /** Why an image of the page could not be served: the render fails with it rather than print a hole. */
+  assetError: QuireError | null;
 }
 
 /**
@@ -113,6 +121,8 @@ interface WarmPage {
  * }
  */
 export class ChromiumPdfRenderer implements PdfRenderer {
+  /** The print form's images are served to the page from `request.assets` (see serveAsset). */
+  readonly servesAssets = true;
   readonly #options: ChromiumPdfRendererOptions;
   #browser: Promise<LaunchedBrowser> | undefined;
   /** Every browser launched and not yet disposed, including ones whose connection dropped. */
@@ -131,13 +141,26 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     return this.#diagrams.render(request);
   }
 
+  /**
+   * Launches the browser now (if it is not running), so a job's first print does not wait for
+   * it: the runner calls this as a PDF job starts, while its document is still being prepared.
+   */
+  warmUp(): void {
+    this.#getBrowser().catch(() => {
+      // The first render launches again and reports why it cannot.
+    });
+  }
+
   async render(request: PdfRenderRequest): Promise<PdfRenderResult> {
     const { signal } = request;
     if (signal?.aborted) throw Errors.jobCancelled();
     const bytes = Buffer.byteLength(request.html);
     const maxBytes = this.#options.maxPageBytes ?? MAX_PAGE_BYTES;
     if (bytes > maxBytes) throw Errors.pdfPageTooLarge(bytes, maxBytes);
-    const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs ?? pdfTimeoutFor(bytes);
+    // Linked images still take Chromium time to decode and lay out: the limit counts them as if
+    // inlined (each use, base64), so a document gets the time it got before they were linked.
+    const imageBytes = assetBytesAsUsed(request);
+    const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs ?? pdfTimeoutFor(bytes + Math.ceil((imageBytes * 4) / 3));
     const deadline = Date.now() + timeoutMs;
     try {
       return await this.#renderOnce(request, timeoutMs, timeoutMs);
@@ -222,7 +245,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         run.context = context;
         try {
           run.throwIfStopped();
-          const fresh: { html: string | null } = { html: null };
+          const fresh: PendingPage = { html: null, assets: null, assetError: null };
           await context.route('**/*', (route) => serveOnlyDocument(route, fresh));
           const page = await context.newPage();
           // Our own timer bounds the render; Playwright's 30 s default would cut large documents short.
@@ -240,7 +263,11 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       try {
         run.throwIfStopped();
         warm.html = request.html;
+        warm.assets = request.assets ?? null;
+        warm.assetError = null;
+        // 'load' waits for every image too, so the served ones are all in before printing.
         await warm.page.goto(DOCUMENT_URL, { waitUntil: 'load' });
+        if (warm.assetError) throw warm.assetError;
         request.onProgress?.('printing');
         const pdf = await warm.page.pdf(pdfOptions(request.options, request.title));
         printed = true;
@@ -250,8 +277,11 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       } finally {
         warm.page.off('crash', onCrash);
         warm.html = null;
+        warm.assets = null;
         // Only a page that printed cleanly waits for the next document; any other is closed.
-        if (printed && !run.reason && browser.isConnected()) await this.#keepIdle(warm, Buffer.byteLength(request.html));
+        // One that loaded images is emptied too (they stay decoded in it otherwise).
+        const held = Buffer.byteLength(request.html) + (Object.keys(request.assets ?? {}).length > 0 ? EMPTY_AFTER_BYTES : 0);
+        if (printed && !run.reason && browser.isConnected()) await this.#keepIdle(warm, held);
         else await warm.context.close().catch(() => {});
       }
     } finally {
@@ -459,16 +489,23 @@ class RenderRun {
   }
 }
 
-function serveOnlyDocument(route: Route, pending: { html: string | null }): Promise<void> {
+/** What a page's router answers: the document once, and the images of the render in progress. */
+type PendingPage = Pick<WarmPage, 'html' | 'assets' | 'assetError'>;
+
+function serveOnlyDocument(route: Route, pending: PendingPage): Promise<void> {
   const request = route.request();
   const navigation = request.isNavigationRequest();
   const html = pending.html;
   const isDocument = html !== null && navigation && request.url() === DOCUMENT_URL && request.frame().parentFrame() === null;
   // Served once per render: a reload the document asks for (meta refresh) would swap the page mid-print.
   if (isDocument) pending.html = null;
+  // Only as an image (an <img>, a CSS background): never a frame, an object or a stylesheet.
+  const asset = navigation || request.resourceType() !== 'image' ? undefined : printAssetOf(request.url(), request.method(), pending.assets);
   const handled = isDocument
     ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html })
-    : navigation
+    : asset
+      ? serveAsset(route, asset, pending)
+      : navigation
       ? // 204 keeps the current page: an aborted navigation (meta refresh, a link's target)
         // would replace the document with Chromium's error page before it is printed.
         route.fulfill({ status: 204 })
@@ -477,7 +514,47 @@ function serveOnlyDocument(route: Route, pending: { html: string | null }): Prom
   return handled.catch(() => {});
 }
 
-function pdfOptions(options: PdfOptions, title: string): Parameters<Page['pdf']>[0] {
+/** The render's image a sub-resource request names: a GET of PRINT_ASSET_BASE + a sha256 in the page's map, nothing else. */
+function printAssetOf(url: string, method: string, assets: Record<string, PrintAsset> | null): PrintAsset | undefined {
+  if (!assets || method !== 'GET' || !url.startsWith(PRINT_ASSET_BASE)) return undefined;
+  const sha = url.slice(PRINT_ASSET_BASE.length);
+  return SHA256.test(sha) && Object.hasOwn(assets, sha) ? assets[sha] : undefined;
+}
+
+/**
+ * Answers with the stored file, read asynchronously and checked against its hash (what is
+ * printed is what prepare validated). One that cannot be read fails the render, naming it.
+ */
+async function serveAsset(route: Route, asset: PrintAsset, pending: PendingPage): Promise<void> {
+  const sha = route.request().url().slice(PRINT_ASSET_BASE.length);
+  let body: Buffer | null = null;
+  try {
+    body = await readFile(asset.path);
+  } catch {
+    body = null;
+  }
+  if (body === null || createHash('sha256').update(body).digest('hex') !== sha) {
+    pending.assetError ??= Errors.pdfFailed(`the stored image ${asset.path} is missing or was changed since the export started; export the document again`);
+    return route.abort('failed');
+  }
+  // no-store: a later document in this page must not get this image from a cache without asking.
+  return route.fulfill({ status: 200, contentType: asset.mime, body, headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+}
+
+/** The bytes of the images the page links, once per link (a few ms of indexOf for a 10 MB page). */
+function assetBytesAsUsed(request: PdfRenderRequest): number {
+  const { html, assets } = request;
+  if (!assets) return 0;
+  let total = 0;
+  for (let at = html.indexOf(PRINT_ASSET_BASE); at >= 0; at = html.indexOf(PRINT_ASSET_BASE, at + PRINT_ASSET_BASE.length)) {
+    const sha = html.slice(at + PRINT_ASSET_BASE.length, at + PRINT_ASSET_BASE.length + 64);
+    if (Object.hasOwn(assets, sha)) total += assets[sha]!.bytes ?? 0;
+  }
+  return total;
+}
+
+/** The page.pdf() options of a render (exported for bench/floor-html.mjs, which prints with exactly these). */
+export function pdfOptions(options: PdfOptions, title: string): Parameters<Page['pdf']>[0] {
   const { marginsMm: m, headerTemplate, footerTemplate, tagged } = pageLayout(options, title);
   return {
     format: options.pageSize,

@@ -5,8 +5,18 @@
 import type { PdfOptions } from '../api/types.ts';
 
 export interface PdfRenderRequest {
-  /** A complete, standalone HTML document (images inlined as data: URIs). */
+  /**
+   * A complete HTML document: standalone (images inlined as data: URIs), or, for a renderer
+   * that {@link PdfRenderer.servesAssets}, the print form whose images are linked at
+   * https://quire.invalid/assets/<sha256> (engine/pipeline/print-assets.ts).
+   */
   html: string;
+  /**
+   * The images the print page may load, by sha256: the stored file and its type (`bytes`, its
+   * size, only lengthens the time limit). Plain data, so the request can cross to a print thread.
+   * Any other URL stays blocked.
+   */
+  assets?: Record<string, PrintAsset>;
   /** Document title, used in the header template. */
   title: string;
   options: PdfOptions;
@@ -16,6 +26,13 @@ export interface PdfRenderRequest {
   timeoutMs?: number;
   /** Told when the document is laid out and printing starts (the longest part for big documents). */
   onProgress?: (phase: 'printing') => void;
+}
+
+/** One image a print page may load (see PdfRenderRequest.assets). */
+export interface PrintAsset {
+  path: string;
+  mime: string;
+  bytes?: number;
 }
 
 export interface PdfRenderResult {
@@ -42,6 +59,11 @@ export interface DiagramRenderRequest {
 export type DiagramResult = { ok: true; svg: string } | { ok: false; error: string };
 
 export interface PdfRenderer {
+  /**
+   * True when render() serves `request.assets` to the page (the print form); a renderer without
+   * it (the desktop app's) is given the standalone HTML, images inlined.
+   */
+  readonly servesAssets?: boolean;
   render(request: PdfRenderRequest): Promise<PdfRenderResult>;
   /**
    * Draws Mermaid diagrams to SVG in a page of the same browser, one result per source. A
@@ -49,6 +71,8 @@ export interface PdfRenderer {
    * at all (DIAGRAMS_FAILED), or on cancel.
    */
   renderDiagrams?(request: DiagramRenderRequest): Promise<DiagramResult[]>;
+  /** Starts what the first render needs (a browser) without waiting for it; optional. */
+  warmUp?(): void;
   /** Closes the browser (or windows); later renders may relaunch it. */
   close(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 /**
  * Builds the standalone export HTML from a document's source: one file with the theme CSS
  * inlined, local images embedded as data: URIs, no scripts, and a strict CSP. The PDF step
- * renders this same HTML, so what the user sees in the .html and the .pdf match.
+ * renders this same HTML, so what the user sees in the .html and the .pdf match. A job that
+ * prints asks for the print form (`assets.print`): the same HTML with its stored images linked
+ * for the PDF renderer to serve, not inlined (print-assets.ts; embed-images.ts inlines them).
  *
  * Pure apart from reading image and theme files synchronously; safe to run in a worker thread.
  *
@@ -17,6 +19,8 @@ import { escapeAttr, escapeText } from './html-escape.ts';
 import { pageBody } from './html-parse.ts';
 import { ImageInliner, type ImageInlinerOptions } from './images.ts';
 import { katexCss, renderMarkdown } from './markdown-render.ts';
+import { MAX_MARKDOWN_NESTING, deepestNesting, describeNesting } from './nesting.ts';
+import { PRINT_CSP, printAssetsMetaTag } from './print-assets.ts';
 import { sanitizeHtml } from './sanitize.ts';
 import { documentCss, type ThemeOptions } from './theme.ts';
 import { parseFrontMatter } from '../api/front-matter.ts';
@@ -62,6 +66,9 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
   const source = (front ? front.body : input.source).replace(CONTROL_CHARS, '');
   let hasMath = false;
   if (input.format === 'md') {
+    // Counted on the file as written, so the line named is the editor's line (front matter included).
+    const deep = deepestNesting(input.source);
+    if (deep) throw Errors.documentTooDeep(describeNesting(deep), MAX_MARKDOWN_NESTING);
     const { math = true, highlight = true, diagrams = true } = input.style ?? {};
     const rendered = renderMarkdown(source, { math, highlight, diagrams });
     warnings.push(...rendered.warnings);
@@ -96,7 +103,10 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
 
   const head = [
     '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${EXPORT_CSP}">`,
+    // The print form (images linked for the PDF renderer to serve) says which, and may load only those.
+    ...(images.printAssets.size
+      ? [`<meta http-equiv="Content-Security-Policy" content="${PRINT_CSP}">`, printAssetsMetaTag(images.printAssets)]
+      : [`<meta http-equiv="Content-Security-Policy" content="${EXPORT_CSP}">`]),
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeText(docTitle)}</title>`,
     meta.author ? `<meta name="author" content="${escapeAttr(meta.author)}">` : '',

@@ -25,10 +25,13 @@ import { IMAGE_TYPE_NAMES, isDataImageUri, type ImageMediaType } from '../api/me
 import { formatBytes } from '../api/types.ts';
 import { sha256Of } from '../jobs/atomic-files.ts';
 import { normaliseAssetRef } from './asset-refs.ts';
+import { PRINT_ASSET_BASE } from './print-assets.ts';
 import { escapeAttr, escapeText } from './html-escape.ts';
 import { urlScheme } from '../api/asset-ref.ts';
 import type { ImageRequest } from './sanitize.ts';
 import type { ExportAssets } from './types.ts';
+
+const EMPTY = Buffer.alloc(0);
 
 /** Largest image embedded or stored with a document. */
 export const DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -200,12 +203,20 @@ export class ImageInliner {
   readonly #maxBytes: number;
   readonly #cache = new Map<string, Embedded>();
   readonly #warnings = new Set<string>();
+  /** Print form: each validated image's hash (its bytes are not kept), and the list for the page's head. */
+  readonly #printedSha = new WeakMap<Embedded, string>();
+  readonly #printAssets = new Map<string, ImageMediaType>();
   #realBase: string | undefined;
 
   constructor(files: string | null | ExportAssets, options: ImageInlinerOptions = {}) {
     this.#baseDir = typeof files === 'string' ? files : null;
     this.#assets = typeof files === 'object' ? files : null;
     this.#maxBytes = options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  }
+
+  /** Stored images linked in the print form, sha256 → type, in first-use order (empty unless `ExportAssets.print`). */
+  get printAssets(): ReadonlyMap<string, ImageMediaType> {
+    return this.#printAssets;
   }
 
   /** Distinct warnings, in the order they arose. */
@@ -252,6 +263,9 @@ export class ImageInliner {
     if (linked) return `<img src="${escapeAttr(linked)}" data-src="${escapeAttr(src)}"${attrs}>`;
     const result = this.#assets ? this.#fromAssets(this.#assets, src) : this.load(path, src);
     if (!result.ok) return this.#placeholder(img, result.warning);
+    // The print form: validated like an embedded image, but linked by its hash (print-assets.ts).
+    const printed = this.#assets?.print ? this.#printedSha.get(result) : undefined;
+    if (printed) return `<img src="${PRINT_ASSET_BASE}${printed}" data-src="${escapeAttr(src)}"${attrs}>`;
     return `<img src="data:${result.mime};base64,${result.data.toString('base64')}" data-src="${escapeAttr(src)}"${attrs}>`;
   }
 
@@ -284,6 +298,12 @@ export class ImageInliner {
           : { ok: false, warning: `image ${src}: its copy in the data folder was changed since the export started; add it again in the Write stage` };
     } catch {
       result = { ok: false, warning: `image ${src}: its copy in the data folder is missing; add it again in the Write stage` };
+    }
+    if (assets.print && result.ok) {
+      // Checked as for embedding; only the type is kept, so memory does not grow with the images.
+      result = { ok: true, data: EMPTY, mime: result.mime };
+      this.#printedSha.set(result, file.sha256);
+      this.#printAssets.set(file.sha256, result.mime);
     }
     this.#cache.set(file.sha256, result);
     return result;

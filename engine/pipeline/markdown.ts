@@ -186,9 +186,10 @@ function tidyTables(md: string): string {
 export function htmlToMarkdown(html: string): string {
   if (typeof html !== 'string') throw Errors.invalidInput('htmlToMarkdown expects HTML text.');
   try {
-    // Put the original path back in place of the data: URI generateExportHtml embedded: the DOM
-    // then never holds the base64, and tables kept as HTML still point at the image file.
-    const body = documentBody(html).replace(/<img src="data:[^"]*" data-src="([^"]*)"/g, '<img src="$1"');
+    // Put the original path back in place of the data: URI generateExportHtml embedded (or the
+    // print form's link, print-assets.ts): the DOM then never holds the base64, and tables kept
+    // as HTML still point at the image file.
+    const body = documentBody(html).replace(/<img src="(?:data:[^"]*|https:\/\/quire\.invalid\/assets\/[0-9a-f]{64})" data-src="([^"]*)"/g, '<img src="$1"');
     service ??= createService();
     const md = service
       .turndown(body)

@@ -29,9 +29,11 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { Errors, QuireError, type ErrorCode } from '../api/errors.ts';
+import type { SourceFormat } from '../api/types.ts';
 import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
 import { isWorkerReply, type PipelineWorkerData } from './protocol.ts';
 import { STEP_LABEL, stepTimeLimitFor, timeoutCause, type WorkerStep } from './step-limits.ts';
+import type { MarkdownExportInput, MarkdownExportResult } from './markdown-output.ts';
 import type { ExportHtmlInput, ExportHtmlResult, WorkerTask } from './types.ts';
 
 export interface PipelinePoolOptions {
@@ -45,13 +47,33 @@ export interface PipelinePoolOptions {
   idleTimeoutMs?: number;
   /** Time limit of every task instead of the size-scaled {@link stepTimeLimitFor} (tests). */
   stepTimeLimitMs?: number;
+  /** Heap limit of each worker thread in MB (default {@link DEFAULT_WORKER_HEAP_MB}): past it the task fails, not the app. */
+  maxHeapMb?: number;
 }
+
+/** What each step was doing, for "Converting the document failed while …". */
+const STEP_DOING: Record<WorkerStep, string> = {
+  prepare: 'building the export HTML',
+  md: 'converting to Markdown',
+  pdfMetadata: 'writing the PDF metadata',
+  diagrams: 'inserting the drawn diagrams',
+  embed: 'embedding the images into the HTML',
+};
+
+/** Enough for the largest documents Quire accepts; bounds what a runaway conversion can take. */
+export const DEFAULT_WORKER_HEAP_MB = 3072;
 
 export interface PipelinePool {
   exportHtml(input: ExportHtmlInput, signal?: AbortSignal): Promise<ExportHtmlResult>;
   markdown(html: string, signal?: AbortSignal): Promise<string>;
+  /** A Markdown source's own export (markdown-output.ts's markdownExport), in a worker: it lexes the whole document. */
+  markdownSource(input: MarkdownExportInput, signal?: AbortSignal): Promise<MarkdownExportResult>;
+  /** asset-refs.ts's scanAssetRefs in a worker, for documents large enough to stall the main thread. */
+  scanAssetRefs(source: string, format: SourceFormat, signal?: AbortSignal): Promise<string[]>;
   /** `html` with its diagram figures' code replaced by `svgs` (sanitized there; null keeps the code); see diagrams.ts. */
   inlineDiagrams(html: string, svgs: Array<string | null>, signal?: AbortSignal): Promise<string>;
+  /** The standalone HTML of a print form, its images inlined from `files` (sha256 → stored file); see embed-images.ts. */
+  embedImages(html: string, files: Record<string, string>, signal?: AbortSignal): Promise<string>;
   /**
    * The PDF with its Info, XMP and /Lang written (engine/pdf/pdf-metadata.ts). `pdf` is moved to
    * the worker, not copied, when it owns its whole buffer: it is empty afterwards.
@@ -107,12 +129,14 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
     : (options.workerFile ?? defaultWorkerFile());
   const maxThreads = Math.max(1, options.maxThreads ?? Math.min(4, Math.max(1, availableParallelism() - 1)));
   const workerData: PipelineWorkerData = options.resourcesDir ? { resourcesDir: options.resourcesDir } : {};
+  const maxHeapMb = options.maxHeapMb ?? DEFAULT_WORKER_HEAP_MB;
   const piscina = new Piscina({
     filename: workerFile,
     minThreads: 1,
     maxThreads,
     idleTimeout: options.idleTimeoutMs ?? 60_000,
     workerData,
+    resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
     // Plain node cannot load a .ts worker (ERR_UNKNOWN_FILE_EXTENSION); tsx can.
     ...(/\.[cm]?ts$/.test(workerFile) ? { execArgv: ['--import', tsxLoader()] } : {}),
   });
@@ -125,9 +149,9 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
     if (closed) throw Errors.internal('The pipeline worker pool is closed.');
     if (signal?.aborted) throw Errors.jobCancelled();
     const step: WorkerStep =
-      task.kind === 'markdown' ? 'md' : task.kind === 'pdfMetadata' ? 'pdfMetadata' : task.kind === 'inlineDiagrams' ? 'diagrams' : 'prepare';
+      task.kind === 'markdown' || task.kind === 'markdownSource' ? 'md' : task.kind === 'scanAssetRefs' ? 'prepare' : task.kind === 'pdfMetadata' ? 'pdfMetadata' : task.kind === 'inlineDiagrams' ? 'diagrams' : task.kind === 'embedImages' ? 'embed' : 'prepare';
     // A PDF is only measured: it is transferred to the worker, which empties it here.
-    const input = task.kind === 'markdown' || task.kind === 'inlineDiagrams' ? task.html : task.kind === 'exportHtml' ? task.input : { pdfBytes: task.pdf.byteLength };
+    const input = task.kind === 'markdown' || task.kind === 'inlineDiagrams' || task.kind === 'embedImages' ? task.html : task.kind === 'markdownSource' ? task.input.source : task.kind === 'scanAssetRefs' ? task.source : task.kind === 'exportHtml' ? task.input : { pdfBytes: task.pdf.byteLength };
     const inputBytes = typeof input === 'string' ? Buffer.byteLength(input) : 'pdfBytes' in input ? input.pdfBytes : Buffer.byteLength(input.source);
     const limitMs = options.stepTimeLimitMs ?? stepTimeLimitFor(step, inputBytes);
     // Aborting ends the busy thread (even in a synchronous loop); the next task gets a new one.
@@ -143,11 +167,16 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
       if (signal?.aborted) throw Errors.jobCancelled();
       if (timeLimit.signal.aborted) throw Errors.stepTimeout(STEP_LABEL[step], Math.max(0.1, Math.round(limitMs / 100) / 10), timeoutCause(step, input));
       if (isAbortError(e)) throw Errors.jobCancelled();
+      if ((e as NodeJS.ErrnoException)?.code === 'ERR_WORKER_OUT_OF_MEMORY') throw Errors.workerOutOfMemory(STEP_LABEL[step], maxHeapMb);
       throw Errors.workerCrashed(firstLine(e));
     } finally {
       clearTimeout(timer);
     }
     if (!isWorkerReply(reply)) throw Errors.workerCrashed('the worker sent back an unreadable reply');
+    // A step that threw something unforeseen (a converter bug): say which step, not "Unexpected error".
+    if (!reply.ok && reply.error.code === 'INTERNAL') {
+      throw Errors.conversionFailed(STEP_DOING[step], `${reply.error.message.replace(/^Unexpected error: /, '')}; please report this with the document`);
+    }
     if (!reply.ok) throw new QuireError(reply.error.code as ErrorCode, reply.error.message, reply.error.details);
     return reply.value as T;
   }
@@ -155,7 +184,10 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
   return {
     exportHtml: (input, signal) => run<ExportHtmlResult>({ kind: 'exportHtml', input }, signal),
     markdown: (html, signal) => run<string>({ kind: 'markdown', html }, signal),
+    markdownSource: (input, signal) => run<MarkdownExportResult>({ kind: 'markdownSource', input }, signal),
+    scanAssetRefs: (source, format, signal) => run<string[]>({ kind: 'scanAssetRefs', source, format }, signal),
     inlineDiagrams: (html, svgs, signal) => run<string>({ kind: 'inlineDiagrams', html, svgs }, signal),
+    embedImages: (html, files, signal) => run<string>({ kind: 'embedImages', html, files }, signal),
     pdfMetadata: (pdf, meta, signal, htmlPath) => run<Uint8Array>({ kind: 'pdfMetadata', pdf, meta, ...(htmlPath ? { htmlPath } : {}) }, signal),
     async close() {
       if (closed) return;

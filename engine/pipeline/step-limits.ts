@@ -10,7 +10,7 @@
 import { formatBytes } from '../api/types.ts';
 import type { ExportHtmlInput } from './types.ts';
 
-export type WorkerStep = 'prepare' | 'md' | 'pdfMetadata' | 'diagrams';
+export type WorkerStep = 'prepare' | 'md' | 'pdfMetadata' | 'diagrams' | 'embed';
 
 const MB = 1024 * 1024;
 
@@ -24,6 +24,8 @@ const LIMITS: Record<WorkerStep, { baseMs: number; perMbMs: number }> = {
   pdfMetadata: { baseMs: 60_000, perMbMs: 5_000 },
   // Sanitizing the drawn SVGs and copying the document once: far below prepare's cost.
   diagrams: { baseMs: 60_000, perMbMs: 30_000 },
+  // Reading the images again and base64: a copy of the document and its images (input: the print form).
+  embed: { baseMs: 60_000, perMbMs: 30_000 },
 };
 
 export function stepTimeLimitFor(step: WorkerStep, inputBytes: number): number {
@@ -37,6 +39,7 @@ export const STEP_LABEL: Record<WorkerStep, string> = {
   md: 'Markdown',
   pdfMetadata: 'PDF metadata',
   diagrams: 'diagrams (inserting the drawn diagrams)',
+  embed: 'HTML (embedding the images)',
 };
 
 /** Tables this wide are what makes the Markdown converter slow (2,000 columns: ~30 s). */
@@ -48,6 +51,9 @@ export function timeoutCause(step: WorkerStep, input: string | ExportHtmlInput |
     return `The PDF (${formatBytes(input.pdfBytes)}) took too long to write its metadata into. Split the document, or retry when the computer is less busy.`;
   }
   const text = typeof input === 'string' ? input : input.source;
+  if (step === 'embed') {
+    return `The document (${formatBytes(Buffer.byteLength(text))} of HTML) and its images took too long to put into one file. Split it, or retry when the computer is less busy.`;
+  }
   if (step === 'diagrams') {
     return `The document (${formatBytes(Buffer.byteLength(text))} of HTML) is too large to insert its diagrams into. Split it, or turn diagrams off to export them as code.`;
   }

@@ -2,6 +2,7 @@
 import type { ExportStyle } from '../api/export-spec.ts';
 import type { DocumentMeta, SourceFormat } from '../api/types.ts';
 import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
+import type { MarkdownExportInput } from './markdown-output.ts';
 
 export interface ExportHtmlInput {
   title: string;
@@ -27,6 +28,12 @@ export interface ExportAssets {
    * `{sha256}` replaced by the file's hash (the host serves them there; see HostInfo.assetBase).
    */
   imageUrl?: string;
+  /**
+   * The print form (print-assets.ts): stored files are checked exactly as for embedding (hash,
+   * type, size; the same placeholders and warnings) but linked at PRINT_ASSET_BASE + sha256
+   * instead of inlined; embed-images.ts makes the standalone HTML from it.
+   */
+  print?: boolean;
 }
 
 export interface Heading {
@@ -46,7 +53,13 @@ export interface ExportHtmlResult {
 export type WorkerTask =
   | { kind: 'exportHtml'; input: ExportHtmlInput }
   | { kind: 'markdown'; html: string }
+  /** A Markdown source's own export (markdown-output.ts): lexing a large document is kept off the main thread. */
+  | { kind: 'markdownSource'; input: MarkdownExportInput }
+  /** The local image refs of a large document (asset-refs.ts), read off the main thread. */
+  | { kind: 'scanAssetRefs'; source: string; format: SourceFormat }
   /** The export HTML with its diagram figures' code replaced by their SVG (null: keep the code); see diagrams.ts. */
   | { kind: 'inlineDiagrams'; html: string; svgs: Array<string | null> }
+  /** The standalone HTML of a print form: its linked images inlined from `files` (sha256 → stored file); see embed-images.ts. */
+  | { kind: 'embedImages'; html: string; files: Record<string, string> }
   /** The PDF's Info, XMP and /Lang (engine/pdf/pdf-metadata.ts); `pdf` is transferred, not copied. */
   | { kind: 'pdfMetadata'; pdf: Uint8Array; meta: PdfMetadata; htmlPath?: string };

@@ -13,11 +13,15 @@ import { workerData } from 'node:worker_threads';
 import { isQuireError, toJobError } from '../api/errors.ts';
 import { writePdfMetadata } from '../pdf/pdf-metadata.ts';
 import { inlineDiagrams } from './diagrams.ts';
+import { embedPrintAssets } from './embed-images.ts';
 import { generateExportHtml, type ExportHtmlOptions } from './export-html.ts';
 import { headingTexts } from './html-parse.ts';
 import { htmlToMarkdown } from './markdown.ts';
+import { markdownExport, type MarkdownExportResult } from './markdown-output.ts';
+import { scanAssetRefs } from './asset-refs.ts';
 import type { PipelineWorkerData, WorkerErrorData, WorkerReply } from './protocol.ts';
 import type { ExportHtmlResult, WorkerTask } from './types.ts';
+import { injectFault } from './worker-faults.ts';
 
 function exportOptions(): ExportHtmlOptions {
   const data = (workerData ?? {}) as PipelineWorkerData;
@@ -29,15 +33,22 @@ function toErrorData(e: unknown): WorkerErrorData {
   return toJobError(e);
 }
 
-export default async function run(task: WorkerTask): Promise<WorkerReply<ExportHtmlResult | string | Uint8Array>> {
+export default async function run(task: WorkerTask): Promise<WorkerReply<ExportHtmlResult | MarkdownExportResult | string | string[] | Uint8Array>> {
   try {
+    await injectFault(task); // fault-injection tests only (worker-faults.ts); inert unless set
     switch (task?.kind) {
       case 'exportHtml':
         return { ok: true, value: generateExportHtml(task.input, exportOptions()) };
       case 'markdown':
         return { ok: true, value: htmlToMarkdown(task.html) };
+      case 'markdownSource':
+        return { ok: true, value: markdownExport(task.input) };
+      case 'scanAssetRefs':
+        return { ok: true, value: scanAssetRefs(task.source, task.format) };
       case 'inlineDiagrams':
         return { ok: true, value: inlineDiagrams(task.html, task.svgs) };
+      case 'embedImages':
+        return { ok: true, value: embedPrintAssets(task.html, task.files) };
       case 'pdfMetadata':
         // The headings come from the printed HTML, read here (off the main thread).
         return {
