@@ -11,13 +11,13 @@
  * stop();
  * await engine.close();
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DocumentChange, PreviewDocumentRequest, PreviewDocumentResult, StartExportRequest as StartExportInput, StartExportResult } from './api/contract.ts';
-import { Errors } from './api/errors.ts';
+import { Errors, type QuireError } from './api/errors.ts';
 import type { ExportSpec, Settings } from './api/export-spec.ts';
 import {
   isActiveStatus,
@@ -29,21 +29,23 @@ import {
   type StageState,
   type WorkflowDefinition,
 } from './api/types.ts';
-import { assertWritableDir } from './jobs/output-dir.ts';
-import { chooseOutputBase, readIntactOutput, reserveOutputs } from './jobs/output-claims.ts';
+import { readIntactOutput } from './jobs/output-claims.ts';
 import { sourceKeyOf } from './jobs/output-keys.ts';
 import { removeLeftovers, type LeftoversRemoved } from './jobs/leftovers.ts';
 import { ChangeFeed } from './jobs/change-feed.ts';
+import { LazyPdfRenderer } from './jobs/lazy-pdf-renderer.ts';
 import { resolveJobSpec } from './jobs/job-spec.ts';
+import { enqueueExport, enqueueExports, type EnqueueContext } from './jobs/enqueue.ts';
 import { DocumentPreviews } from './jobs/document-preview.ts';
 import { runExportJob, type PipelineRunner } from './jobs/run-export-job.ts';
 import { Throttle } from './jobs/progress.ts';
 import { DEFAULT_LEASE_MS, Scheduler, defaultConcurrency, runnerIsGone } from './jobs/scheduler.ts';
 import type { PdfRenderer } from './pdf/pdf-renderer.ts';
-import { openDatabase, immediate, type QuireDb } from './store/db.ts';
+import type { PipelinePool } from './pipeline/pool.ts';
+import { immediate, type QuireDb } from './store/db.ts';
+import { StoreWatch, explainStoreFailure, openStore } from './store/store-health.ts';
 import {
   DocumentStore,
-  saveStageStateRow,
   type CreateDocumentInput,
   type SaveStageStateInput,
   type UpdateDocumentInput,
@@ -52,7 +54,7 @@ import { readDocumentFile, type ImportedFile } from './store/import-file.ts';
 import { AssetStore } from './store/asset-store.ts';
 import { addAssetFiles, assetHashesInUse, readFolderAssets, readStoredAsset, type AssetScan } from './store/document-assets.ts';
 import { scanAssetRefs } from './pipeline/asset-refs.ts';
-import { JobStore, toSnapshot, type JobRow, type ListJobsOptions, type Owner } from './store/job-store.ts';
+import { JobStore, toSnapshot, type JobPage, type JobPageOptions, type JobRow, type ListJobsOptions, type Owner } from './store/job-store.ts';
 import { removeUnusedSnapshots } from './store/source-snapshots.ts';
 import { WORKFLOWS } from './store/workflows.ts';
 import { defaultOutputDir } from './paths.ts';
@@ -79,10 +81,18 @@ export interface EngineOptions {
   stepDelayMs?: number;
   /** Test hook: time limit of every worker step instead of the size-scaled default (step-limits.ts). */
   stepTimeLimitMs?: number;
-  /** Minimum interval between two events of one job (default 100 ms: ≤ 10 updates/s). */
+  /** Heap limit of each worker thread in MB (default: pool.ts DEFAULT_WORKER_HEAP_MB). */
+  workerHeapMb?: number;
+  /** Minimum interval between two events of one job (default 40 ms: ≤ 25 updates/s, and a progress event never waits longer). */
   eventIntervalMs?: number;
   /** The user's settings: their layer of resolveExport, over the workflow's defaults. */
   settings?: () => Settings;
+  /** A damaged quire.db is moved aside and a fresh one made (the user agreed); else STORE_DAMAGED. */
+  freshStore?: boolean;
+  /** How STORE_DAMAGED tells this host's user to start fresh (default: the CLI's --fresh-store). */
+  freshStoreHint?: string;
+  /** Told where a damaged quire.db was moved (with `freshStore`), so the host can say so. */
+  onStoreSetAside?: (movedTo: string) => void;
 }
 
 export type { DocumentChange };
@@ -90,6 +100,10 @@ export type { DocumentChange };
 export type { StartExportInput, StartExportResult };
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Documents longer than this (characters) have their image refs read in a worker (~10 ms of lexing and up). */
+const OFF_THREAD_SCAN_CHARS = 256 * 1024;
+/** Events of one job at most this often: progress p95 < 50 ms (issue #10) while a UI gets ≤ 25 updates/s. */
+export const DEFAULT_EVENT_INTERVAL_MS = 40;
 /** Stored images younger than this are never removed: an import writes them before its rows. */
 export const ASSET_GRACE_MS = 60 * 60 * 1000;
 
@@ -122,6 +136,10 @@ export class Engine {
   readonly #previews: DocumentPreviews;
   #closed = false;
   readonly #handledHere = new Set<string>();
+  /** The store's file deleted or replaced, or its disk full: set once, then every wait rejects with it. */
+  #storeFailure: QuireError | null = null;
+  readonly #storeWatch: StoreWatch;
+  readonly #storeTimer: NodeJS.Timeout;
 
   constructor(store: QuireDb, options: EngineOptions) {
     this.#store = store;
@@ -145,7 +163,12 @@ export class Engine {
             leaseMs: options.leaseMs,
             publish: (row) => this.#publish(row),
             run: (row, token, signal) => this.#run(row, token, signal),
-            onError: (e) => this.#events.emit('error', e),
+            onError: (e) => {
+              // A full disk under the data folder, or a damaged store, stops every job: none can record its end.
+              const full = explainStoreFailure(e, this.#store.path);
+              if ((full?.code === 'DATA_DIR_UNUSABLE' && full.details?.reason === 'ENOSPC') || full?.code === 'STORE_DAMAGED') this.#failStore(full);
+              this.#events.emit('error', e);
+            },
             onRecovered: (row) => {
               this.#handledHere.add(row.id);
               // Ended after its attempts (JOB_INTERRUPTED): its work folder is of no more use.
@@ -154,7 +177,11 @@ export class Engine {
           });
     // An 'error' event with no listener would throw; background failures are reported, not fatal.
     this.#events.on('error', () => undefined);
-    this.#changeFeed = new ChangeFeed(this.#jobs, (row) => this.#publish(row));
+    // The data folder deleted under us: SQLite would go on writing to a file no one can open again.
+    this.#storeWatch = new StoreWatch(store.path);
+    this.#storeTimer = setInterval(() => this.#checkStore(), 1_000);
+    this.#storeTimer.unref();
+    this.#changeFeed = new ChangeFeed(this.#jobs, (row) => this.#publish(row), { dbFile: store.path });
     this.#previews = new DocumentPreviews({
       getDocument: (id) => this.#docs.get(id),
       resolve: (documentId, stageId) => this.resolveExport({ documentId, stageId }),
@@ -209,7 +236,11 @@ export class Engine {
     const f = typeof file === 'string' ? readDocumentFile(file) : file;
     // Its images are read next to it and stored by content, so exports never depend on the folder again.
     const assets = await this.#scanAssets(f.source, f.format, f.baseDir);
-    const { doc, created } = await this.#docs.upsertBySourcePath(sourceKeyOf(f.path), { title: f.title, source: f.source, format: f.format, baseDir: f.baseDir, workflowId, assets });
+    const { doc, created } = await this.#docs
+      .upsertBySourcePath(sourceKeyOf(f.path), { title: f.title, source: f.source, format: f.format, baseDir: f.baseDir, workflowId, assets })
+      .catch((e) => {
+        throw explainStoreFailure(e, this.#store.path) ?? e;
+      });
     this.#events.emit('document', { documentId: doc.id, kind: created ? 'created' : 'updated' } satisfies DocumentChange);
     return { ...doc, fileBaseName: f.baseName };
   }
@@ -229,7 +260,9 @@ export class Engine {
 
   /** The source's local image refs, and those of them (not in `skip`) read from `baseDir` and stored. */
   async #scanAssets(source: string, format: QuireDocument['format'], baseDir: string | null, skip = new Set<string>()): Promise<AssetScan> {
-    const refs = scanAssetRefs(source, format);
+    // A large document is lexed in a worker: on the main thread it would stall every job's events.
+    const pool = source.length > OFF_THREAD_SCAN_CHARS ? ((await this.#pipelinePool()) as Partial<Pick<PipelinePool, 'scanAssetRefs'>>) : null;
+    const refs = pool?.scanAssetRefs ? await pool.scanAssetRefs(source, format) : scanAssetRefs(source, format);
     if (!baseDir) return { refs };
     return { refs, found: await readFolderAssets(this.#assets, baseDir, refs.filter((r) => !skip.has(r))) };
   }
@@ -295,27 +328,10 @@ export class Engine {
    * export (same spec) already queued or running returns that job instead.
    */
   async startExport(input: StartExportInput): Promise<StartExportResult> {
-    const result = await immediate(this.#store.db, async (trx) => {
-      const spec = await resolveJobSpec(trx, input, { snapshot: true, settings: this.#options.settings?.(), defaultOutDir: this.outputDir });
-      assertWritableDir(spec.outDir);
-      const dedupeKey = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
-      const existing = await JobStore.findActiveByDedupeKey(trx, dedupeKey);
-      if (existing) return { row: existing, created: false };
-      // Never a source, a foreign file or another active export's file: else " (2)", " (3)", …
-      const claim = { documentId: spec.documentId, outDir: spec.outDir, formats: spec.formats, overwrite: spec.overwrite };
-      const outputBase = await chooseOutputBase(trx, { ...claim, jobId: null, base: spec.fileBase });
-      const row = await JobStore.insert(trx, {
-        documentId: spec.documentId,
-        stageId: spec.stageId,
-        spec,
-        outputBase,
-        dedupeKey,
-        createdBy: osUser(),
-        maxAttempts: this.#options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      });
-      await reserveOutputs(trx, { ...claim, jobId: row.id, base: outputBase });
-      await saveStageStateRow(trx, spec.documentId, spec.stageId, { exportJobId: row.id, status: 'in_progress' });
-      return { row, created: true };
+    this.#checkStore();
+    if (this.#storeFailure) throw this.#storeFailure;
+    const result = await immediate(this.#store.db, (trx) => enqueueExport(trx, input, this.#enqueueContext())).catch((e) => {
+      throw explainStoreFailure(e, this.#store.path) ?? e;
     });
     this.#publish(result.row);
     if (result.created) {
@@ -324,6 +340,38 @@ export class Engine {
     }
     const snapshot = toSnapshot(result.row);
     return { jobId: snapshot.id, created: result.created, spec: snapshot.spec };
+  }
+
+  /**
+   * Several exports (a batch of files) recorded in as few transactions as keep the main thread
+   * free (jobs/enqueue.ts: one fsync per ~25 ms of work instead of one per job). Each input's
+   * result in order: as startExport's, or `{ error }` for an input refused with a QuireError
+   * (that one records nothing; the others go on). Store failures are thrown.
+   *
+   * @example
+   * const results = await engine.startExports(docs.map((d) => ({ documentId: d.id, stageId: 'export' })));
+   * const failed = results.filter((r) => 'error' in r);
+   */
+  async startExports(inputs: readonly StartExportInput[]): Promise<Array<StartExportResult | { error: QuireError }>> {
+    this.#checkStore();
+    if (this.#storeFailure) throw this.#storeFailure;
+    const results = await enqueueExports(this.#store.db, inputs, this.#enqueueContext()).catch((e) => {
+      throw explainStoreFailure(e, this.#store.path) ?? e;
+    });
+    const changed = new Set<string>();
+    const out = results.map((r) => {
+      if ('error' in r) return r;
+      this.#publish(r.row);
+      if (r.created) changed.add(r.row.document_id);
+      return { jobId: r.row.id, created: r.created, spec: JSON.parse(r.row.spec) as ExportSpec };
+    });
+    for (const documentId of changed) this.#events.emit('document', { documentId, kind: 'updated' } satisfies DocumentChange);
+    if (changed.size) void this.#scheduler?.pump();
+    return out;
+  }
+
+  #enqueueContext(): EnqueueContext {
+    return { settings: this.#options.settings?.(), defaultOutDir: this.outputDir, createdBy: osUser(), maxAttempts: this.#options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS };
   }
 
   /**
@@ -391,7 +439,19 @@ export class Engine {
     return this.#jobs.list(options);
   }
 
-  /** Every change of every job (at most ~10 per second per job). */
+  /**
+   * Jobs a page at a time, newest first (keyset on an index: any page of 10,000 jobs costs the
+   * same). Pass the page's `nextCursor` for the next one; null means no more.
+   *
+   * @example
+   * const first = await engine.listJobsPage({ limit: 100 });
+   * const second = first.nextCursor ? await engine.listJobsPage({ limit: 100, cursor: first.nextCursor }) : null;
+   */
+  listJobsPage(options?: JobPageOptions): Promise<JobPage> {
+    return this.#jobs.listPage(options);
+  }
+
+  /** Every change of every job (at most ~25 per second per job). */
   onDidChangeJob(listener: (job: JobSnapshot) => void): () => void {
     this.#events.on('job', listener);
     return () => this.#events.off('job', listener);
@@ -444,12 +504,25 @@ export class Engine {
           resolve();
         }
       };
-      const off = this.onDidChangeJob(check);
+      const offJobs = this.onDidChangeJob(check);
+      const failed = (e: QuireError) => {
+        off();
+        reject(e);
+      };
+      this.#events.on('storeFailed', failed);
+      const off = () => {
+        offJobs();
+        this.#events.off('storeFailed', failed);
+      };
+      if (this.#storeFailure) return failed(this.#storeFailure);
       Promise.all(jobIds.map((id) => this.#jobs.get(id))).then((jobs) => jobs.forEach(check), (e) => {
         off();
         reject(e);
       });
     });
+    // A final state read from a file that was deleted meanwhile was never really recorded.
+    this.#checkStore();
+    if (this.#storeFailure) throw this.#storeFailure;
     return Promise.all(jobIds.map((id) => this.#jobs.get(id)));
   }
 
@@ -468,6 +541,7 @@ export class Engine {
   async close({ drain = false }: { drain?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#storeTimer);
     this.#changeFeed.stop();
     this.#previews.abortAll();
     await this.#scheduler?.stop({ drain });
@@ -478,6 +552,24 @@ export class Engine {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /** Notices the store's file gone or replaced (see StoreWatch); true while it is still ours. */
+  #checkStore(): boolean {
+    if (this.#storeFailure) return false;
+    const lost = this.#storeWatch.lost();
+    if (lost) this.#failStore(lost);
+    return !lost;
+  }
+
+  /** Nothing more can be recorded: stop the jobs (their temp files go) and tell every waiter. */
+  #failStore(e: QuireError): void {
+    if (this.#storeFailure) return;
+    this.#storeFailure = e;
+    clearInterval(this.#storeTimer);
+    void this.#scheduler?.stop().catch(() => undefined);
+    this.#events.emit('storeFailed', e);
+    this.#events.emit('error', e);
+  }
 
   /** What the last removeLeftovers() freed (createEngine runs it before starting jobs). */
   leftoversRemoved: LeftoversRemoved = { folders: 0, bytes: 0 };
@@ -531,6 +623,7 @@ export class Engine {
         maxThreads: this.#options.maxThreads,
         workerFile: this.#options.workerFile,
         stepTimeLimitMs: this.#options.stepTimeLimitMs,
+        maxHeapMb: this.#options.workerHeapMb,
       });
     }
     return this.#pipeline!;
@@ -547,8 +640,18 @@ export class Engine {
   /** Loads the default renderer before a job needs it (kept out of the constructor: it is async). */
   async ensurePdfRenderer(): Promise<void> {
     if (this.#pdf) return;
-    const { ChromiumPdfRenderer } = await import('./pdf/chromium-pdf-renderer.ts');
-    this.#pdf = new ChromiumPdfRenderer();
+    // Loaded by the first job that prints or draws: playwright-core costs ~1 s of main-thread CPU.
+    // In a thread of its own when its entry is there (sources, the CLI bundle): Playwright's
+    // share of printing then never stalls the engine's event loop.
+    this.#pdf = new LazyPdfRenderer(
+      async () => {
+        const { ThreadedPdfRenderer, printThreadAvailable } = await import('./pdf/print-thread.ts');
+        if (printThreadAvailable()) return new ThreadedPdfRenderer();
+        return new (await import('./pdf/chromium-pdf-renderer.ts')).ChromiumPdfRenderer();
+      },
+      // Both serve the print form's images (request.assets).
+      { servesAssets: true },
+    );
     this.#ownsPdf = true;
   }
 
@@ -558,7 +661,7 @@ export class Engine {
     const snapshot = toSnapshot(row);
     let throttle = this.#throttles.get(row.id);
     if (!throttle) {
-      throttle = new Throttle<JobSnapshot>(this.#options.eventIntervalMs ?? 100, (s) => this.#events.emit('job', s));
+      throttle = new Throttle<JobSnapshot>(this.#options.eventIntervalMs ?? DEFAULT_EVENT_INTERVAL_MS, (s) => this.#events.emit('job', s));
       this.#throttles.set(row.id, throttle);
     }
     if (isActiveStatus(snapshot.status)) {
@@ -599,13 +702,16 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  const store = await openDatabase(path.join(options.dataDir, 'quire.db'));
+  const { store, setAside } = await openStore(path.join(options.dataDir, 'quire.db'), { freshStore: options.freshStore, freshHint: options.freshStoreHint });
+  if (setAside) options.onStoreSetAside?.(setAside);
   const engine = new Engine(store, options);
   await engine.initChangeFeed();
   if (options.runJobs !== false) {
     if (!options.pdfRenderer) await engine.ensurePdfRenderer();
-    await engine.removeLeftovers();
+    // Jobs first (an interrupted one runs again sooner): the clean-up keeps whatever a queued
+    // or running job uses, so it can run alongside.
     engine.startJobs();
+    await engine.removeLeftovers();
   }
   return engine;
 }

@@ -47,6 +47,7 @@ export function createBridgeApi(client: QuireApi): QuireApi {
     cancelExport: call('cancelExport'),
     retryExport: call('retryExport'),
     listJobs: call('listJobs'),
+    listJobsPage: call('listJobsPage'),
     getJob: call('getJob'),
     getSettings: call('getSettings'),
     updateSettings: call('updateSettings'),

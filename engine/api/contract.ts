@@ -120,6 +120,20 @@ export interface ListJobsRequest {
   limit?: number;
 }
 
+export interface ListJobsPageRequest {
+  documentId?: string;
+  /** Jobs per page: 1 to 1,000 (default 100). */
+  limit?: number;
+  /** The `nextCursor` of the page before; absent for the newest page. */
+  cursor?: string;
+}
+
+export interface JobsPage {
+  jobs: JobSnapshot[];
+  /** Pass it back for the next (older) page; null when there is none. */
+  nextCursor: string | null;
+}
+
 export interface QuireApi {
   listWorkflows(): Promise<WorkflowDefinition[]>;
   listDocuments(): Promise<DocumentSummary[]>;
@@ -147,7 +161,17 @@ export interface QuireApi {
   previewDocument(input: PreviewDocumentRequest): Promise<PreviewDocumentResult>;
   cancelExport(jobId: string): Promise<JobSnapshot>;
   retryExport(jobId: string): Promise<StartExportResult>;
+  /** The newest jobs (at most `limit`, default 200): one page. Lists that go further use listJobsPage. */
   listJobs(query?: ListJobsRequest): Promise<JobSnapshot[]>;
+  /**
+   * Jobs newest first, a page at a time, by keyset (any page costs the same, and jobs started
+   * meanwhile never shift the pages after the first).
+   *
+   * @example
+   * let page = await quire.listJobsPage({ limit: 100 });
+   * while (page.nextCursor) page = await quire.listJobsPage({ limit: 100, cursor: page.nextCursor });
+   */
+  listJobsPage(query?: ListJobsPageRequest): Promise<JobsPage>;
   getJob(jobId: string): Promise<JobSnapshot>;
 
   getSettings(): Promise<Settings>;
@@ -180,6 +204,7 @@ export const API_METHODS = [
   'cancelExport',
   'retryExport',
   'listJobs',
+  'listJobsPage',
   'getJob',
   'getSettings',
   'updateSettings',

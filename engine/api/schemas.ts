@@ -63,6 +63,16 @@ export const CALL_SCHEMAS: Record<ApiMethod, z.ZodTuple> = {
   cancelExport: z.tuple([id]),
   retryExport: z.tuple([id]),
   listJobs: z.tuple([z.strictObject({ documentId: id.optional(), limit: z.number().int().min(1).max(1000).optional() }).optional()]),
+  listJobsPage: z.tuple([
+    z
+      .strictObject({
+        documentId: id.optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+        // An opaque cursor listJobsPage returned (base64url of two numbers).
+        cursor: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).optional(),
+      })
+      .optional(),
+  ]),
   getJob: z.tuple([id]),
   getSettings: z.tuple([]),
   updateSettings: z.tuple([settingsSchema.partial()]),

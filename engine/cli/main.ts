@@ -141,27 +141,33 @@ async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promi
     const names = new Map<string, string>();
     const jobIds: string[] = [];
     let refused = 0;
+    const requests = [];
     for (const f of files) {
       // The same file is the same document: a second export replaces its own earlier outputs.
       const doc = await engine.importFile(f);
       const stage = exportStageOf(doc.workflowId)!;
-      let jobId: string;
-      try {
-        ({ jobId } = await engine.startExport({
-          documentId: doc.id,
-          stageId: stage.id,
-          options: { ...style, ...(formats ? { formats } : {}), outDir, fileName: f.baseName, ...(values.overwrite ? { overwrite: true } : {}) },
-        }));
-      } catch (e) {
+      requests.push({
+        documentId: doc.id,
+        stageId: stage.id,
+        options: { ...style, ...(formats ? { formats } : {}), outDir, fileName: f.baseName, ...(values.overwrite ? { overwrite: true } : {}) },
+      });
+    }
+    // One batch: its jobs share transactions (one fsync per batch of jobs, not one per file).
+    const started = await engine.startExports(requests);
+    const seen = new Set<string>();
+    for (const [i, r] of started.entries()) {
+      const f = files[i]!;
+      if ('error' in r) {
         // What a document asks for itself (its front matter's css:, theme …) refuses that document
         // only: refused input (exit 1), not a mistake in the command; the other files go on.
-        if (!isQuireError(e) || e.code !== 'INVALID_OPTIONS') throw e;
-        io.err.write(`quire: ${path.basename(f.path)}: ${e.message}\n`);
+        if (r.error.code !== 'INVALID_OPTIONS') throw r.error;
+        io.err.write(`quire: ${path.basename(f.path)}: ${r.error.message}\n`);
         refused++;
         continue;
       }
-      names.set(jobId, path.basename(f.path));
-      if (!jobIds.includes(jobId)) jobIds.push(jobId); // the same file named twice is one job
+      names.set(r.jobId, path.basename(f.path));
+      if (!seen.has(r.jobId)) jobIds.push(r.jobId); // the same file named twice is one job
+      seen.add(r.jobId);
     }
     const finals = jobIds.length ? await follow(engine, jobIds, io, !!values.json, names) : [];
     const code = report(io, finals, !!values.json, names);
@@ -190,17 +196,22 @@ async function documentNames(engine: Engine, jobs: JobSnapshot[]): Promise<Map<s
 async function cmdJobs({ values }: Args<'jobs'>, io: Io): Promise<number> {
   const engine = await createEngine({ ...engineOptions(values), runJobs: false });
   try {
-    const jobs = await engine.listJobs();
-    const names = await documentNames(engine, jobs);
-    if (values.json) {
-      for (const j of jobs) {
-        const line = { ...jobJson(j), document: names.get(j.id), progress: j.progress, step: j.step, attempt: j.attempt, message: j.message, createdAt: new Date(j.createdAt).toISOString() };
-        io.out.write(`${JSON.stringify(line)}\n`);
+    // A page at a time (keyset on an index): 10,000 jobs print without holding them all.
+    const titles = new Map((await engine.listDocuments()).map((d) => [d.id, d.title]));
+    let page = await engine.listJobsPage({ limit: 500 });
+    if (page.jobs.length === 0 && !values.json) io.out.write('No jobs yet. Start one with: quire export <file>\n');
+    for (;;) {
+      for (const j of page.jobs) {
+        const document = titles.get(j.documentId) ?? j.documentId;
+        if (values.json) {
+          const line = { ...jobJson(j), document, progress: j.progress, step: j.step, attempt: j.attempt, message: j.message, createdAt: new Date(j.createdAt).toISOString() };
+          io.out.write(`${JSON.stringify(line)}\n`);
+        } else {
+          io.out.write(`${formatJobLine(j, document)}\n`);
+        }
       }
-    } else if (jobs.length === 0) {
-      io.out.write('No jobs yet. Start one with: quire export <file>\n');
-    } else {
-      for (const j of jobs) io.out.write(`${formatJobLine(j, names.get(j.id))}\n`);
+      if (!page.nextCursor) break;
+      page = await engine.listJobsPage({ limit: 500, cursor: page.nextCursor });
     }
     return EXIT_OK;
   } finally {

@@ -51,6 +51,7 @@ export function createQuireApi(engine: Engine, host: HostAdapter): QuireApi {
     cancelExport: (jobId) => engine.cancelExport(jobId),
     retryExport: (jobId) => engine.retryExport(jobId),
     listJobs: (query) => engine.listJobs({ documentId: query?.documentId, limit: query?.limit ?? 200 }),
+    listJobsPage: (query) => engine.listJobsPage({ documentId: query?.documentId, limit: query?.limit, cursor: query?.cursor }),
     getJob: (jobId) => engine.getJob(jobId),
     getSettings: async () => host.settings.get(),
     updateSettings: async (patch) => {

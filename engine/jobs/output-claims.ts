@@ -5,9 +5,11 @@
  *  - no other active job has reserved it (two running exports never share a file);
  *  - nothing is there, or what is there is D's own recorded output with the bytes Quire wrote
  *    (size, then SHA-256), or the user asked to overwrite and it is a regular file.
- * Otherwise "name (2)", "name (3)", … are tried; one base must be free for every format of a
- * job, so notes.pdf/notes.html/notes.md stay one family. Every check is an index lookup
- * (output_files by path, documents by source_path), run inside the caller's transaction.
+ * Otherwise a numbered "name (n)": the document's own earlier one, else the next after the
+ * highest number of that name in the folder (output-families.ts); one base must be free for
+ * every format of a job, so notes.pdf/notes.html/notes.md stay one family. Every check is an
+ * index lookup (output_files by path or family, documents by source_path), run inside the
+ * caller's transaction.
  *
  * At write time publishOutput() checks again (a file may have appeared since), records the
  * bytes it is about to publish, publishes without replacing anything foreign (a hard link
@@ -26,9 +28,12 @@ import { Errors, isQuireError } from '../api/errors.ts';
 import type { ExportFormat } from '../api/types.ts';
 import { immediate } from '../store/db.ts';
 import type { Database } from '../store/schema.ts';
-import { fsyncDir, sha256Of, tempPathFor, toBuffer, writeSyncedTemp, type WrittenFile } from './atomic-files.ts';
+import { fsyncDir, sha256Async, tempPathFor, toBuffer, writeSyncedTemp, type WrittenFile } from './atomic-files.ts';
 import { outputKeyOf } from './output-keys.ts';
+import { familyOfBase, nameFamilyOf } from './output-families.ts';
 import { MAX_NAME_NUMBER, nthName } from '../api/output-names.ts';
+import { pauseAt } from '../test-pause.ts';
+import { holdsClaim } from '../store/job-store.ts';
 
 type Db = Kysely<Database>;
 
@@ -102,18 +107,43 @@ export async function chooseOutputBase(
   db: Db,
   input: ClaimInput & { outDir: string; base: string; formats: readonly ExportFormat[] },
 ): Promise<string> {
-  for (let n = 1; n <= MAX_NAME_NUMBER; n++) {
-    const base = nthName(input.base, n);
-    let free = true;
+  const isFree = async (n: number) => {
     for (const f of input.formats) {
-      if (!(await verdictFor(db, fileFor(input.outDir, base, f), input)).free) {
-        free = false;
-        break;
-      }
+      if (!(await verdictFor(db, fileFor(input.outDir, nthName(input.base, n), f), input)).free) return false;
     }
-    if (free) return base;
-  }
+    return true;
+  };
+  if (await isFree(1)) return input.base;
+  // Numbers are tried in an order that costs index lookups, not one probe per earlier namesake
+  // (10,000 documents titled "notes" made enqueue quadratic): the document's own numbered names
+  // first (exporting it again replaces its own files), then after the family's highest number.
+  const family = familyOfBase(input.outDir, input.base);
+  const own = await db
+    .selectFrom('output_files')
+    .select('name_number')
+    // Both equalities, no range or order: SQLite then takes output_files_document_family (a
+    // document's few rows), not the family's index (every namesake's rows).
+    .where('document_id', '=', input.documentId)
+    .where('name_family', '=', family)
+    .execute();
+  const ownNumbers = [...new Set(own.map((r) => r.name_number ?? 0))].filter((n) => n >= 2 && n <= MAX_NAME_NUMBER).sort((a, b) => a - b);
+  for (const n of ownNumbers) if (await isFree(n)) return nthName(input.base, n);
+  const top = await db
+    .selectFrom('output_files')
+    .select((eb) => eb.fn.max('name_number').as('n'))
+    .where('name_family', '=', family)
+    .executeTakeFirst();
+  const after = Math.max(1, Number(top?.n ?? 0));
+  for (let n = after + 1; n <= MAX_NAME_NUMBER; n++) if (await isFree(n)) return nthName(input.base, n);
+  // The numbers after the highest are used up: the gaps below it, one by one.
+  for (let n = 2; n <= Math.min(after, MAX_NAME_NUMBER); n++) if (await isFree(n)) return nthName(input.base, n);
   throw Errors.outputWriteFailed(fileFor(input.outDir, input.base, input.formats[0]!), `no free name up to "(${MAX_NAME_NUMBER})"`);
+}
+
+/** The columns chooseOutputBase counts names by (migration 0007). */
+function familyCols(key: string): { name_family: string; name_number: number } {
+  const { family, number } = nameFamilyOf(key);
+  return { name_family: family, name_number: number };
 }
 
 /** Records the job's claim on a path: kept by the same document's earlier bytes, taken over otherwise. */
@@ -136,7 +166,7 @@ async function reservePath(
   if (!row) {
     await db
       .insertInto('output_files')
-      .values({ path: key, document_id: documentId, job_id: jobId, sha256: null, bytes: null, pending_sha256: null, pending_bytes: null, updated_at: now, ...versionCols })
+      .values({ path: key, document_id: documentId, job_id: jobId, sha256: null, bytes: null, pending_sha256: null, pending_bytes: null, updated_at: now, ...familyCols(key), ...versionCols })
       .execute();
   } else if (row.document_id === documentId) {
     await db.updateTable('output_files').set({ job_id: jobId, updated_at: now, ...versionCols }).where('path', '=', key).execute();
@@ -165,6 +195,13 @@ export interface PublishInput extends ClaimInput {
   bases: { reserved: string; plain: string };
   format: ExportFormat;
   data: Uint8Array | string;
+  /** The runner's claim token: the write is refused (CLAIM_LOST) once the job was taken over. */
+  claimToken?: string;
+}
+
+/** Refuses a runner whose job was requeued to another (lease ran out): it must not replace the new owner's files. */
+async function assertClaim(db: Db, jobId: string, token: string | undefined): Promise<void> {
+  if (token !== undefined && !(await holdsClaim(db, jobId, token))) throw Errors.claimLost(jobId);
 }
 
 function* candidates(bases: PublishInput['bases']): Generator<string> {
@@ -204,10 +241,12 @@ async function publishNew(tmp: string, final: string): Promise<boolean> {
  */
 export async function publishOutput(db: Db, input: PublishInput): Promise<WrittenFile> {
   const buf = toBuffer(input.data);
-  const written = { bytes: buf.byteLength, sha256: sha256Of(buf) };
+  const written = { bytes: buf.byteLength, sha256: await sha256Async(buf) };
   const first = fileFor(input.outDir, input.bases.reserved, input.format);
   const tmp = tempPathFor(first, input.jobId);
   let target = first;
+  // Checked before the temp file too: it has the same name as the new owner's, left alone then.
+  await assertClaim(db, input.jobId, input.claimToken);
   try {
     await writeSyncedTemp(tmp, buf);
     for (const base of candidates(input.bases)) {
@@ -216,6 +255,7 @@ export async function publishOutput(db: Db, input: PublishInput): Promise<Writte
       // Check and record the bytes about to land in one transaction: another process cannot
       // pick the same path meanwhile, and a crash right after the publish still knows the file.
       const verdict = await immediate(db, async (trx) => {
+        await assertClaim(trx, input.jobId, input.claimToken);
         const v = await verdictFor(trx, target, input);
         if (v.free) await reservePath(trx, key, input.documentId, input.jobId, written, v.holds);
         return v;
@@ -228,6 +268,7 @@ export async function publishOutput(db: Db, input: PublishInput): Promise<Writte
         continue;
       }
       await fsyncDir(input.outDir);
+      await pauseAt('output-renamed'); // crash-window tests only (engine/test-pause.ts)
       await recordWritten(db, key, input.jobId, written);
       return { path: target, ...written };
     }
@@ -261,9 +302,9 @@ function recordWritten(db: Db, key: string, jobId: string, written: { sha256: st
  * overwrite: returns null when the path is not free, and the caller picks another name. A file
  * that already holds these bytes as this document's recorded output is left as it is.
  */
-export async function publishFileAt(db: Db, input: { documentId: string; jobId: string; file: string; data: Uint8Array | string }): Promise<WrittenFile | null> {
+export async function publishFileAt(db: Db, input: { documentId: string; jobId: string; file: string; data: Uint8Array | string; claimToken?: string }): Promise<WrittenFile | null> {
   const buf = toBuffer(input.data);
-  const written = { bytes: buf.byteLength, sha256: sha256Of(buf) };
+  const written = { bytes: buf.byteLength, sha256: await sha256Async(buf) };
   const who: ClaimInput = { documentId: input.documentId, jobId: input.jobId, overwrite: false };
   const key = outputKeyOf(input.file);
   const tmp = tempPathFor(input.file, input.jobId);
@@ -274,8 +315,15 @@ export async function publishFileAt(db: Db, input: { documentId: string; jobId: 
       await immediate(db, (trx) => reservePath(trx, key, input.documentId, input.jobId, undefined, before.holds));
       return { path: input.file, ...written };
     }
+    await assertClaim(db, input.jobId, input.claimToken);
+  } catch (e) {
+    if (isQuireError(e)) throw e;
+    throw Errors.outputWriteFailed(input.file, String((e as NodeJS.ErrnoException).code ?? (e as Error).message));
+  }
+  try {
     await writeSyncedTemp(tmp, buf);
     const verdict = await immediate(db, async (trx) => {
+      await assertClaim(trx, input.jobId, input.claimToken);
       const v = await verdictFor(trx, input.file, who);
       if (v.free) await reservePath(trx, key, input.documentId, input.jobId, written, v.holds);
       return v;
@@ -313,7 +361,7 @@ export async function readIntactOutput(output: { path: string; bytes: number; sh
     if (isQuireError(e)) throw e;
     throw Errors.outputMissing(name);
   }
-  if (data.byteLength !== output.bytes || sha256Of(data) !== output.sha256) throw Errors.outputChanged(name);
+  if (data.byteLength !== output.bytes || (await sha256Async(data)) !== output.sha256) throw Errors.outputChanged(name);
   return data;
 }
 

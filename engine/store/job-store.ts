@@ -12,8 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type UpdateObject } from 'kysely';
 import { Errors } from '../api/errors.ts';
 import type { ExportSpec, JobError, JobOutput, JobSnapshot, JobStatus, JobStep } from '../api/types.ts';
-import { immediate } from './db.ts';
+import { immediate, relaxedDurability } from './db.ts';
 import type { Database, JobsTable } from './schema.ts';
+import { pauseAt } from '../test-pause.ts';
 
 /**
  * Every write to a job row goes through this: `seq` orders one job's snapshots; `change_no`
@@ -64,6 +65,11 @@ export type JobRow = Selectable<JobsTable>;
 /** A job no runner holds: what release and recovery write. */
 const UNCLAIMED = { claim_token: null, owner_id: null, owner_host: null, owner_pid: null, heartbeat_at: null } as const;
 
+/** The job's row if `token` holds its claim (usable inside a caller's transaction). */
+export function holdsClaim(db: Kysely<Database>, id: string, token: string) {
+  return db.selectFrom('jobs').select('id').where('id', '=', id).where('claim_token', '=', token).where('status', '=', 'running').executeTakeFirst();
+}
+
 export function toSnapshot(row: JobRow): JobSnapshot {
   return {
     id: row.id,
@@ -92,6 +98,36 @@ export interface ListJobsOptions {
   documentId?: string;
   statuses?: JobStatus[];
   limit?: number;
+}
+
+/** The largest page listPage returns; the default is JOB_PAGE_DEFAULT. */
+export const JOB_PAGE_MAX = 1_000;
+export const JOB_PAGE_DEFAULT = 100;
+
+export interface JobPageOptions {
+  documentId?: string;
+  statuses?: JobStatus[];
+  /** Jobs per page: 1 to JOB_PAGE_MAX (default JOB_PAGE_DEFAULT). */
+  limit?: number;
+  /** The `nextCursor` of the page before; absent for the newest page. */
+  cursor?: string | null;
+}
+
+export interface JobPage {
+  jobs: JobSnapshot[];
+  /** Where the next (older) page starts; null when this is the last. */
+  nextCursor: string | null;
+}
+
+/** A page's position: the last job's created_at and rowid, opaque to callers. */
+function encodeCursor(createdAt: number, rowid: number): string {
+  return Buffer.from(`${createdAt}:${rowid}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: number; rowid: number } {
+  const m = /^(\d{1,16}):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw Errors.invalidInput('The jobs list cursor is not one a listing returned; list again from the first page.', { cursor });
+  return { createdAt: Number(m[1]), rowid: Number(m[2]) };
 }
 
 export class JobStore {
@@ -137,8 +173,7 @@ export class JobStore {
       seq: 1,
       change_no: 0,
     };
-    await trx.insertInto('jobs').values({ ...row, change_no: NEXT_CHANGE_NO }).execute();
-    return trx.selectFrom('jobs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    return trx.insertInto('jobs').values({ ...row, change_no: NEXT_CHANGE_NO }).returningAll().executeTakeFirstOrThrow();
   }
 
   static async findActiveByDedupeKey(trx: Kysely<Database>, dedupeKey: string): Promise<JobRow | undefined> {
@@ -146,7 +181,9 @@ export class JobStore {
       .selectFrom('jobs')
       .selectAll()
       .where('dedupe_key', '=', dedupeKey)
-      .where('status', 'in', ['queued', 'running'])
+      // Literal statuses: only then can SQLite use the partial index jobs_active_dedupe (its
+      // WHERE must be implied by the query's); bound values scanned every queued job (quadratic).
+      .where(sql<boolean>`status in ('queued', 'running')`)
       .executeTakeFirst();
   }
 
@@ -166,6 +203,37 @@ export class JobStore {
     if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
     if (options.limit) q = q.limit(options.limit);
     return (await q.execute()).map(toSnapshot);
+  }
+
+  /**
+   * One page of jobs, newest first, by keyset (created_at, rowid) on the jobs_created and
+   * jobs_document_created indexes: the same cost for the first page as for the hundredth, and a
+   * job recorded meanwhile never shifts a page (it lands before the first).
+   *
+   * @example
+   * let page = await jobs.listPage({ limit: 100 });
+   * while (page.nextCursor) page = await jobs.listPage({ limit: 100, cursor: page.nextCursor });
+   */
+  async listPage(options: JobPageOptions = {}): Promise<JobPage> {
+    const limit = Math.max(1, Math.min(JOB_PAGE_MAX, Math.floor(options.limit ?? JOB_PAGE_DEFAULT)));
+    let q = this.#db
+      .selectFrom('jobs')
+      .selectAll()
+      .select(sql<number>`rowid`.as('row_id'))
+      .orderBy('created_at', 'desc')
+      .orderBy(sql`rowid`, 'desc')
+      .limit(limit + 1);
+    if (options.documentId) q = q.where('document_id', '=', options.documentId);
+    if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
+    if (options.cursor) {
+      const c = decodeCursor(options.cursor);
+      q = q.where(sql<boolean>`(created_at, rowid) < (${c.createdAt}, ${c.rowid})`);
+    }
+    const rows = await q.execute();
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page.at(-1);
+    return { jobs: page.map(toSnapshot), nextCursor: more && last ? encodeCursor(last.created_at, last.row_id) : null };
   }
 
   /** The highest change number written so far (0 for none): where a follower starts. */
@@ -230,8 +298,8 @@ export class JobStore {
   }
 
   /** A write by the runner holding the claim; refused (CLAIM_LOST) when the claim is no longer ours. */
-  async #updateClaimed(id: string, token: string, set: UpdateObject<Database, 'jobs'>): Promise<JobRow> {
-    const result = await this.#db
+  async #updateClaimed(id: string, token: string, set: UpdateObject<Database, 'jobs'>, db: Kysely<Database> = this.#db): Promise<JobRow> {
+    const result = await db
       .updateTable('jobs')
       .set(set)
       .where('id', '=', id)
@@ -239,13 +307,29 @@ export class JobStore {
       .where('status', '=', 'running')
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
-    return this.getRow(id);
+    return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   }
 
-  /** A runner's progress write. Progress only goes up (MAX in SQL, so even a resume cannot lower it). */
+  /** Whether this token still holds the job's claim (read only: no event, no heartbeat). */
+  async holdsClaim(id: string, token: string): Promise<boolean> {
+    return !!(await holdsClaim(this.#db, id, token));
+  }
+
+  /**
+   * Refuses (CLAIM_LOST) a runner whose job was taken over, before it touches files the new
+   * owner uses: its database writes are refused by the token anyway, the file system is not.
+   */
+  async assertClaim(id: string, token: string): Promise<void> {
+    if (!(await this.holdsClaim(id, token))) throw Errors.claimLost(id);
+  }
+
+  /**
+   * A runner's progress write. Progress only goes up (MAX in SQL, so even a resume cannot lower it).
+   * Not fsynced: the checkpoint or final write that follows makes it durable (relaxedDurability).
+   */
   async update(id: string, token: string, patch: JobPatch): Promise<JobRow> {
     const now = Date.now();
-    return this.#updateClaimed(id, token, {
+    return relaxedDurability(this.#db, (db) => this.#updateClaimed(id, token, {
       ...(patch.progress !== undefined ? { progress: sql`max(progress, ${Math.min(100, Math.floor(patch.progress))})` } : {}),
       ...(patch.step !== undefined ? { step: patch.step } : {}),
       ...(patch.message !== undefined ? { message: patch.message } : {}),
@@ -254,7 +338,7 @@ export class JobStore {
       heartbeat_at: now,
       updated_at: now,
       ...bump(),
-    });
+    }, db));
   }
 
   /** The final write of a run; refused (CLAIM_LOST) when the claim is no longer ours. */
@@ -297,12 +381,10 @@ export class JobStore {
    */
   async heartbeat(ownerId: string): Promise<string[]> {
     const now = Date.now();
-    await this.#db
-      .updateTable('jobs')
-      .set({ heartbeat_at: now })
-      .where('owner_id', '=', ownerId)
-      .where('status', '=', 'running')
-      .execute();
+    // A lease lost in a power cut is expired anyway: no fsync for it.
+    await relaxedDurability(this.#db, (db) =>
+      db.updateTable('jobs').set({ heartbeat_at: now }).where('owner_id', '=', ownerId).where('status', '=', 'running').execute(),
+    );
     const rows = await this.#db
       .selectFrom('jobs')
       .select('id')
@@ -432,6 +514,7 @@ export class JobStore {
           }),
         )
         .execute();
+      await pauseAt(`checkpoint-write:${cp.step}`); // crash-window tests only: killed before the commit
     });
   }
 

@@ -1,10 +1,13 @@
 /**
  * Versioned schema. Never edit a migration that has shipped: add the next one.
  * Each is tested by migrating to the one before, inserting rows, then migrating up.
+ * All pending ones run in one transaction (db.ts: a kill mid-migration leaves the file as it
+ * was), so a migration cannot switch PRAGMA foreign_keys (a no-op inside a transaction).
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { outputKeyOf } from '../jobs/output-keys.ts';
+import { nameFamilyOf } from '../jobs/output-families.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_documents_and_jobs': {
@@ -273,6 +276,37 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('jobs').dropColumn('source_sha256').execute();
       await sql`alter table jobs rename column spec to options`.execute(db);
       await db.schema.dropTable('source_snapshots').execute();
+    },
+  },
+
+  // Enqueue and listing at scale (issue #10): the next free "name (n)" of a family is an index
+  // lookup (output-families.ts), not a probe of every earlier number; the jobs list is read a
+  // page at a time, newest first, from an index (created_at, then rowid, which every index holds).
+  '0007_output_name_families_and_job_pages': {
+    async up(db: Kysely<any>) {
+      // Null on rows nobody could parse: such a row is only no hint, never a wrong one.
+      await db.schema.alterTable('output_files').addColumn('name_family', 'text').execute();
+      await db.schema.alterTable('output_files').addColumn('name_number', 'integer').execute();
+      const rows = (await db.selectFrom('output_files').select('path').execute()) as Array<{ path: string }>;
+      for (const row of rows) {
+        const { family, number } = nameFamilyOf(row.path);
+        await db.updateTable('output_files').set({ name_family: family, name_number: number }).where('path', '=', row.path).execute();
+      }
+      await db.schema.createIndex('output_files_name_family').on('output_files').columns(['name_family', 'name_number']).execute();
+      await db.schema.createIndex('output_files_document_family').on('output_files').columns(['document_id', 'name_family']).execute();
+      await db.schema.createIndex('jobs_created').on('jobs').column('created_at').execute();
+      await db.schema.createIndex('jobs_document_created').on('jobs').columns(['document_id', 'created_at']).execute();
+      // Its prefix: one index less to update at every job write.
+      await db.schema.dropIndex('jobs_document').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.createIndex('jobs_document').on('jobs').column('document_id').execute();
+      await db.schema.dropIndex('jobs_document_created').execute();
+      await db.schema.dropIndex('jobs_created').execute();
+      await db.schema.dropIndex('output_files_document_family').execute();
+      await db.schema.dropIndex('output_files_name_family').execute();
+      await db.schema.alterTable('output_files').dropColumn('name_number').execute();
+      await db.schema.alterTable('output_files').dropColumn('name_family').execute();
     },
   },
 };

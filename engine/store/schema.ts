@@ -86,6 +86,10 @@ export interface OutputFilesTable {
   pending_sha256: string | null;
   pending_bytes: number | null;
   updated_at: number;
+  /** nameFamilyOf(path): its folder and name without extension and " (n)" (migration 0007). */
+  name_family: string | null;
+  /** The n of "name (n)"; 1 for the plain name (migration 0007). */
+  name_number: number | null;
 }
 
 /** The exact source an export was started with, by content (migration 0006). */

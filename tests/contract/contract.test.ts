@@ -137,6 +137,12 @@ describe.each<TransportKind>(['in-memory', 'electron-ipc'])('QuireApi over %s', 
     expect(await quire.getJob(started.jobId)).toEqual(completed);
     expect((await quire.listJobs({ documentId: doc.id })).map((j) => j.id)).toContain(started.jobId);
     expect(await quire.listJobs({ limit: 1 })).toHaveLength(1);
+    // Paged: the first page names the next; following it never repeats a job.
+    const first = await quire.listJobsPage({ limit: 1 });
+    expect(first.jobs).toHaveLength(1);
+    const rest = first.nextCursor ? await quire.listJobsPage({ limit: 1000, cursor: first.nextCursor }) : { jobs: [], nextCursor: null };
+    expect(rest.nextCursor).toBeNull();
+    expect([...first.jobs, ...rest.jobs].map((j) => j.id)).toEqual((await quire.listJobs({ limit: 1000 })).map((j) => j.id));
     expect((await quire.getStageStates(doc.id)).find((s) => s.stageId === 'export')?.exportJobId).toBe(started.jobId);
   });
 
@@ -230,6 +236,8 @@ describe.each<TransportKind>(['in-memory', 'electron-ipc'])('QuireApi over %s', 
       ['retryExport', [{}]],
       ['listJobs', [{ limit: 0 }]],
       ['listJobs', ['all']],
+      ['listJobsPage', [{ limit: 1001 }]],
+      ['listJobsPage', [{ cursor: '../../etc' }]],
       ['getJob', ['x'.repeat(201)]],
       ['getSettings', [{}]],
       ['updateSettings', [{ theme: 'neon' }]],

@@ -28,6 +28,7 @@ const IDEMPOTENT_READS: ReadonlySet<string> = new Set([
   'getDocument',
   'getStageStates',
   'listJobs',
+  'listJobsPage',
   'getJob',
   'getSettings',
   'getHostInfo',

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isActiveStatus, type JobSnapshot } from '../../../engine/api/types.ts';
 import { FORMAT_LABELS, formatTime, jobStatusText } from '../lib/format.ts';
-import { cancelJob, loadJobs, rerunJob } from '../store/jobs-actions.ts';
+import { cancelJob, loadJobs, loadMoreJobs, rerunJob } from '../store/jobs-actions.ts';
 import { navigate } from '../store/routing.ts';
 import { useQuireStore } from '../store/store.ts';
 import { JobWarnings, warningCount } from './JobWarnings.tsx';
@@ -14,6 +14,8 @@ import { useFocusHeading } from './useFocusHeading.ts';
 export function JobsPanel() {
   const heading = useFocusHeading<HTMLHeadingElement>('jobs');
   const loaded = useQuireStore((s) => s.jobsLoaded);
+  const more = useQuireStore((s) => s.jobsCursor !== null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const jobs = useQuireStore(useShallow((s) => Object.values(s.jobs).sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id))));
   const active = jobs.filter((j) => isActiveStatus(j.status));
   const history = jobs.filter((j) => !isActiveStatus(j.status));
@@ -33,7 +35,19 @@ export function JobsPanel() {
       </section>
       <section aria-labelledby="history-heading" className="card">
         <h2 id="history-heading">History</h2>
-        {!loaded ? <p className="muted">Loading…</p> : history.length === 0 ? <p className="muted">No finished exports yet.</p> : <JobList jobs={history} label="Finished jobs" />}
+        {!loaded ? <p className="muted">Loading…</p> : history.length === 0 && !more ? <p className="muted">No finished exports yet.</p> : <JobList jobs={history} label="Finished jobs" />}
+        {loaded && more && (
+          <button
+            type="button"
+            disabled={loadingMore}
+            onClick={() => {
+              setLoadingMore(true);
+              void loadMoreJobs().finally(() => setLoadingMore(false));
+            }}
+          >
+            {loadingMore ? 'Loading…' : 'Load older jobs'}
+          </button>
+        )}
       </section>
     </div>
   );

@@ -18,12 +18,31 @@ export function ensureJob(jobId: string): Promise<void> {
   return store().jobs[jobId] ? Promise.resolve() : fetchJob(jobId);
 }
 
+/** Jobs the panel fetches at a time: a store of 10,000 jobs is never read whole. */
+export const JOBS_PAGE_SIZE = 100;
+
+/** The newest page of jobs (the panel's first load and Refresh); older ones come with loadMoreJobs. */
 export async function loadJobs(): Promise<void> {
   try {
-    store().applyJobs(await quire().listJobs({ limit: 200 }));
+    const page = await quire().listJobsPage({ limit: JOBS_PAGE_SIZE });
+    store().applyJobs(page.jobs);
+    store().setJobsCursor(page.nextCursor);
     store().setJobsLoaded();
   } catch (e) {
     store().pushNotice('error', `Could not load the jobs: ${errorMessage(e)}`);
+  }
+}
+
+/** The next older page after what the panel holds ("Load older jobs"). */
+export async function loadMoreJobs(): Promise<void> {
+  const cursor = store().jobsCursor;
+  if (!cursor) return;
+  try {
+    const page = await quire().listJobsPage({ limit: JOBS_PAGE_SIZE, cursor });
+    store().applyJobs(page.jobs);
+    store().setJobsCursor(page.nextCursor);
+  } catch (e) {
+    store().pushNotice('error', `Could not load older jobs: ${errorMessage(e)}`);
   }
 }
 
