@@ -24,7 +24,7 @@ import type { Kysely } from 'kysely';
 import { Errors } from '../api/errors.ts';
 import type { ExportSpec } from '../api/export-spec.ts';
 import { nthName, safeBaseName, MAX_NAME_NUMBER } from '../api/output-names.ts';
-import { markdownExport } from '../pipeline/markdown-output.ts';
+import { markdownExport, type MarkdownExportInput, type MarkdownExportResult } from '../pipeline/markdown-output.ts';
 import { removeJobTempFiles, sha256Of } from './atomic-files.ts';
 import { publishFileAt } from './output-claims.ts';
 import { foldKey } from './output-keys.ts';
@@ -43,6 +43,13 @@ export interface MarkdownSourceExportInput {
   /** Where the asset store keeps the file with this hash. */
   assetPath: (sha256: string) => string;
   signal: AbortSignal;
+  /** The runner's claim token: copies are refused once the job was taken over (output-claims.ts). */
+  claimToken?: string;
+  /**
+   * Runs markdownExport (the runner passes the worker pool's: it lexes the whole document, which
+   * must not block the main thread); default: here.
+   */
+  convert?: (input: MarkdownExportInput, signal: AbortSignal) => Promise<MarkdownExportResult>;
 }
 
 /** The folder beside `<base>.md` that holds its images. */
@@ -118,7 +125,7 @@ export async function exportMarkdownSource(input: MarkdownSourceExportInput): Pr
         for (let n = 1; n <= MAX_NAME_NUMBER; n++) {
           const name = `${nthName(stem, n)}${ext}`;
           if (taken.has(foldKey(name))) continue;
-          const written = await publishFileAt(input.db, { documentId: input.documentId, jobId: input.jobId, file: path.join(folder, name), data });
+          const written = await publishFileAt(input.db, { documentId: input.documentId, jobId: input.jobId, file: path.join(folder, name), data, claimToken: input.claimToken });
           if (!written) continue; // a file that is not this document's: left alone, next name
           taken.add(foldKey(name));
           imageRefs.set(asset.ref, `${folderName}/${name}`);
@@ -134,6 +141,7 @@ export async function exportMarkdownSource(input: MarkdownSourceExportInput): Pr
       imageRefs.set(ref, toPosix(path.relative(input.outDir, path.resolve(baseDir, ref))));
     }
   }
-  const out = markdownExport({ source: input.source, title: spec.title, metadata: spec.metadata, imageRefs });
+  const convert = input.convert ?? (async (i: MarkdownExportInput) => markdownExport(i));
+  const out = await convert({ source: input.source, title: spec.title, metadata: spec.metadata, imageRefs }, input.signal);
   return { markdown: out.markdown, warnings: [...warnings, ...out.warnings] };
 }

@@ -13,11 +13,21 @@ import { normaliseAssetRef } from '../api/asset-ref.ts';
 import type { SourceFormat } from '../api/types.ts';
 import { imgSources } from './html-parse.ts';
 import { rewriteMdBookListings } from './mdbook.ts';
+import { deepestNesting } from './nesting.ts';
 
 export { normaliseAssetRef };
 
 // Same options as export-html.ts's instance, so the lexer sees what the export parses.
 const marked = new Marked({ gfm: true, breaks: false, pedantic: false });
+
+/**
+ * Whether Markdown can hold an image at all: every image token starts with "![" and every
+ * <img> with "<img". Most documents have neither, and are then not lexed (on the main thread,
+ * at every import and save).
+ */
+function mayHaveImages(source: string): boolean {
+  return source.includes('![') || /<img/i.test(source);
+}
 
 /**
  * The distinct local refs of a document's images, normalised, in order of first use:
@@ -28,8 +38,16 @@ export function scanAssetRefs(source: string, format: SourceFormat): string[] {
   const sources: string[] = [];
   if (format === 'html') {
     sources.push(...imgSources(source));
-  } else {
-    const tokens = marked.lexer(rewriteMdBookListings(source));
+  } else if (mayHaveImages(source) && !deepestNesting(source)) {
+    // Too deep for marked (see nesting.ts): its images are not looked for; the export refuses it by name.
+    let tokens: Token[] = [];
+    try {
+      tokens = marked.lexer(rewriteMdBookListings(source));
+    } catch (e) {
+      // A paragraph of megabytes (a huge data: URI) overflows marked's regexps: like a too-deep
+      // document, its images are not looked for and the export refuses it with a message.
+      if (!(e instanceof RangeError)) throw e;
+    }
     marked.walkTokens(tokens, (token: Token) => {
       if (token.type === 'image') sources.push(token.href);
       else if (token.type === 'html') sources.push(...imgSources(token.raw));

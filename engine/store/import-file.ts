@@ -8,6 +8,7 @@ import { marked } from 'marked';
 import { frontMatterLayer, parseFrontMatter } from '../api/front-matter.ts';
 import { Errors } from '../api/errors.ts';
 import type { SourceFormat } from '../api/types.ts';
+import { deepestNesting } from '../pipeline/nesting.ts';
 
 /** Larger documents render to thousands of PDF pages; refuse them clearly instead of hanging. */
 const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -87,6 +88,17 @@ function markdownTitle(source: string): string {
   if (fmTitle) return clean(fmTitle);
   let opening = '';
   let first = true;
+  // Nesting too deep for marked (see nesting.ts): named by its file; the export refuses it by name.
+  if (deepestNesting(fm.body)) return '';
+  // Most documents open with a heading: their first block alone is lexed (a heading ends before
+  // the first blank line, so its token is the whole text's). It is the title if it is a level-1
+  // one, or if no line could make a level-1 heading anywhere; else the whole text decides.
+  const head = marked.lexer(firstBlock(fm.body)).find((t) => t.type !== 'space');
+  if (head?.type === 'heading') {
+    const text = clean(head.text);
+    if (head.depth === 1 && text) return text;
+    if (!fm.body.includes('\r') && !MAY_BE_H1.test(fm.body)) return text;
+  }
   for (const token of marked.lexer(fm.body)) {
     if (token.type === 'space' || (token.type === 'html' && /^\s*<!--[\s\S]*-->\s*$/.test(token.raw))) continue;
     if (token.type === 'heading') {
@@ -97,6 +109,19 @@ function markdownTitle(source: string): string {
     first = false;
   }
   return opening;
+}
+
+/** A line that could be a level-1 heading: ATX "# T" or a setext "===" underline. */
+const MAY_BE_H1 = /^ {0,3}(?:#(?:[ \t]|$)|=+[ \t]*$)/m;
+
+/** The text up to the first blank line after its first non-blank one (all of it if none). */
+function firstBlock(body: string): string {
+  const start = body.search(/\S/);
+  if (start < 0) return body;
+  const gap = /\n *\n/g;
+  gap.lastIndex = start;
+  const m = gap.exec(body);
+  return m ? body.slice(0, m.index + 1) : body;
 }
 
 function formatFromName(name: string): SourceFormat | undefined {
