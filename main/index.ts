@@ -8,8 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, nativeTheme, protocol, session, shell } from 'electron';
 import type { HostInfo } from '../engine/api/contract.ts';
-import { Errors } from '../engine/api/errors.ts';
-import { createEngine, engineOptionsFromEnv, type Engine } from '../engine/engine.ts';
+import { Errors, isQuireError } from '../engine/api/errors.ts';
+import { createEngine, engineOptionsFromEnv, type Engine, type EngineOptions } from '../engine/engine.ts';
 import { APP_ENTRY_URL, APP_ORIGIN, ASSET_PATH, originOf, unpackedPath } from '../engine/host/app-protocol.ts';
 import { createQuireApi } from '../engine/host/create-api.ts';
 import { quitChoice, quitDialog, quitPlan, shouldAskOnWindowClose } from '../engine/host/desktop-policy.ts';
@@ -75,15 +75,17 @@ async function start(): Promise<void> {
   const initial = settings.get();
   nativeTheme.themeSource = initial.theme;
   pdf = new ElectronPdfRenderer();
-  engine = await createEngine({
+  const engineOptions: EngineOptions = {
     dataDir: app.getPath('userData'),
     outputDir: initial.outputDir,
     concurrency: initial.concurrency,
     pdfRenderer: pdf,
     workerFile: WORKER,
     settings: () => settings.get(),
+    freshStoreHint: 'choose "Start With an Empty Library"',
     ...engineOptionsFromEnv(),
-  });
+  };
+  engine = await createEngine(engineOptions).catch((e) => startFreshIfAgreed(e, engineOptions));
   engine.onError((e) => console.error('quire: background error', e));
 
   const info: HostInfo = {
@@ -217,6 +219,24 @@ async function requestQuit(ask: boolean): Promise<void> {
     phase = 'closed';
     app.quit();
   }
+}
+
+/** A damaged database: a fresh store only if the user agrees (the damaged file is moved aside, never deleted). */
+async function startFreshIfAgreed(e: unknown, options: EngineOptions): Promise<Engine> {
+  if (!isQuireError(e) || e.code !== 'STORE_DAMAGED') throw e;
+  const { response } = await dialog.showMessageBox({
+    type: 'error',
+    message: "Quire's database is damaged",
+    detail: e.message,
+    buttons: ['Quit', 'Start With an Empty Library'],
+    defaultId: 0,
+    cancelId: 0,
+  });
+  if (response !== 1) {
+    app.exit(1);
+    throw e;
+  }
+  return createEngine({ ...options, freshStore: true });
 }
 
 function fail(e: unknown): void {

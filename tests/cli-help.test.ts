@@ -24,17 +24,17 @@ const quire = (args: string[]) => runQuire(args, { env: { QUIRE_DATA_DIR: SAFE_D
 /** Each command's options, written out here rather than read from the code that prints them. */
 const OPTIONS: Record<string, string[]> = {
   export: [
-    '--format', '--out', '--overwrite', '--json', '--concurrency', '--data-dir',
+    '--format', '--out', '--overwrite', '--json', '--concurrency', '--data-dir', '--fresh-store',
     '--theme', '--css', '--toc', '--no-toc', '--no-math', '--no-diagrams', '--no-highlight',
     '--page-size', '--margins', '--landscape', '--no-header-footer',
     '--title', '--subtitle', '--author', '--date', '--subject', '--keywords', '--lang',
   ],
   themes: ['--json'],
-  jobs: ['--json', '--data-dir'],
-  resume: ['--json', '--concurrency', '--data-dir'],
-  cancel: ['--json', '--data-dir'],
-  watch: ['--json', '--data-dir'],
-  serve: ['--port', '--out', '--token', '--concurrency', '--data-dir'],
+  jobs: ['--json', '--data-dir', '--fresh-store'],
+  resume: ['--json', '--concurrency', '--data-dir', '--fresh-store'],
+  cancel: ['--json', '--data-dir', '--fresh-store'],
+  watch: ['--json', '--data-dir', '--fresh-store'],
+  serve: ['--port', '--out', '--token', '--concurrency', '--data-dir', '--fresh-store'],
 };
 
 describe('quire <command> --help', () => {

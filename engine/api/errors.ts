@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'OUTPUT_NOT_WRITABLE'
   | 'OUTPUT_WRITE_FAILED'
   | 'DATA_DIR_UNUSABLE'
+  | 'STORE_DAMAGED'
+  | 'STORE_LOST'
   | 'OUTPUT_CHANGED'
   | 'OUTPUT_MISSING'
   | 'CHROMIUM_NOT_FOUND'
@@ -41,7 +43,9 @@ export type ErrorCode =
   | 'DIAGRAMS_FAILED'
   | 'STEP_TIMEOUT'
   | 'CONVERSION_FAILED'
+  | 'DOCUMENT_TOO_DEEP'
   | 'WORKER_CRASHED'
+  | 'WORKER_OUT_OF_MEMORY'
   | 'JOB_INTERRUPTED'
   | 'JOB_CANCELLED'
   | 'PREVIEW_TIMEOUT'
@@ -137,12 +141,36 @@ export const Errors = {
     new QuireError('OUTPUT_NOT_WRITABLE', `${OUTPUT_FOLDER_ERROR_PREFIX}${dir} (${reason}). ${advice}`, { dir }),
   dataDirUnusable: (dir: string, reason: string, advice = 'Choose another folder.') =>
     new QuireError('DATA_DIR_UNUSABLE', `Cannot keep Quire's data in ${dir} (${reason}). ${advice} Set it with --data-dir or QUIRE_DATA_DIR.`, { dir }),
+  /**
+   * The database file cannot be read as SQLite (damaged, truncated, not a database). Nothing
+   * was written to it; `fresh` says how this host starts over (a flag, a dialog's button).
+   */
+  storeDamaged: (file: string, reason: string, fresh = 'run the command again with --fresh-store') =>
+    new QuireError(
+      'STORE_DAMAGED',
+      `Quire's database ${file} is damaged (${reason}) and was left untouched. Keep a copy of it, or restore it from a backup; to start over with no documents or jobs, ${fresh} (the damaged file is moved aside to ${file}.damaged-<date>, not deleted).`,
+      { file, reason },
+    ),
+  /** The database file was deleted or replaced under a running engine: nothing more can be recorded. */
+  storeLost: (dir: string, file: string) =>
+    new QuireError(
+      'STORE_LOST',
+      `Quire's data folder ${dir} was deleted or moved while Quire was running (its database ${file} is gone), so the jobs' progress could not be recorded and Quire stopped them. Files already exported stay in their folders; run the export again (a new data folder is created).`,
+      { dir, file },
+    ),
+  /** The disk holding the data folder is full: the output folder is not the problem. */
+  dataDirFull: (dir: string) =>
+    new QuireError(
+      'DATA_DIR_UNUSABLE',
+      `Cannot keep Quire's data in ${dir}: the disk holding it is full. Free some space on that disk, or keep Quire's data elsewhere with --data-dir or QUIRE_DATA_DIR; the output folder is not the problem.`,
+      { dir, reason: 'ENOSPC' },
+    ),
   /** `reason` is an errno code (ENOSPC, EROFS…) or a few words; codes are said in plain words with what to do. */
   outputWriteFailed: (path: string, reason: string) => {
     const plain = WRITE_FAILURES[reason];
     const why = plain ? `${plain[0]} (${reason})` : `(${reason})`;
     const todo = plain?.[1] ?? 'free some space or choose another folder';
-    return new QuireError('OUTPUT_WRITE_FAILED', `Could not write ${path}: ${why}. Nothing was left half-written; ${todo}, then retry.`, { path });
+    return new QuireError('OUTPUT_WRITE_FAILED', `Could not write ${path}: ${why}. Nothing was left half-written; ${todo}, then retry.`, { path, reason });
   },
   outputChanged: (path: string) =>
     new QuireError('OUTPUT_CHANGED', `${path} was changed or replaced after Quire wrote it; export again to get a fresh copy.`, { path }),
@@ -165,7 +193,7 @@ export const Errors = {
   pdfPageTooLarge: (bytes: number, limit: number) =>
     new QuireError(
       'PDF_PAGE_TOO_LARGE',
-      `The document is ${formatBytes(bytes)} with its images inlined; Chromium can print pages up to ${formatBytes(limit)}. Export it as HTML or Markdown, or split it (or use fewer or smaller images) for PDF.`,
+      `The document is ${formatBytes(bytes)} as one page to print (its text, styles and any images written into it as data: URIs); Chromium can print pages up to ${formatBytes(limit)}. Export it as HTML or Markdown, or split it (or link its images as files) for PDF.`,
       { bytes, limit },
     ),
   /** A pipeline step ran past its time limit; `cause` says what in the input is likely to blame, with what to do. */
@@ -175,10 +203,29 @@ export const Errors = {
       `The ${step} step took longer than ${seconds} s and was stopped. ${cause ?? 'The document may be too large or too complex for it; split it, or export without this format.'}`,
       { step, seconds },
     ),
+  /** `what` says what nests and where ("block quotes nested 10,000 deep at line 3"). */
+  documentTooDeep: (what: string, limit: number) =>
+    new QuireError(
+      'DOCUMENT_TOO_DEEP',
+      `The document has ${what}; Quire converts block quotes and lists nested up to ${limit} levels. Flatten that part of the document and export again.`,
+      { limit },
+    ),
+  paragraphTooLong: (megabytes: number, line: number) =>
+    new QuireError(
+      'CONVERSION_FAILED',
+      `The document has a paragraph of ${megabytes.toFixed(1)} MB at line ${line}, too long for the Markdown converter. Split it into shorter paragraphs (or move a large inline image into a file next to the document) and export again.`,
+      { megabytes, line },
+    ),
   conversionFailed: (step: string, reason: string) =>
     new QuireError('CONVERSION_FAILED', `Converting the document failed while ${step} (${reason}).`, { step }),
   workerCrashed: (reason: string) =>
     new QuireError('WORKER_CRASHED', `The export worker stopped unexpectedly (${reason}). Retry the export.`),
+  workerOutOfMemory: (step: string, limitMb: number) =>
+    new QuireError(
+      'WORKER_OUT_OF_MEMORY',
+      `The ${step} step needed more than its ${limitMb} MB of memory and was stopped. The document may be too large or too deeply nested for it; split it, or export without this format.`,
+      { step, limitMb },
+    ),
   jobInterrupted: (attempts: number) =>
     new QuireError('JOB_INTERRUPTED', `The export was interrupted ${attempts} times (the app closed or crashed while it ran) and was stopped. Retry it when ready.`, { attempts }),
   jobCancelled: () => new QuireError('JOB_CANCELLED', 'The export was cancelled.'),

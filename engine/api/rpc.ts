@@ -67,7 +67,8 @@ export function serve<T extends object>(api: T, transport: Transport, options: S
       void (async () => {
         try {
           if (typeof msg.method !== 'string' || !methods.has(msg.method)) {
-            throw Errors.invalidPayload(String(msg.method), 'unknown method');
+            // The name comes off the wire: echo a bounded part of it, never megabytes.
+            throw Errors.invalidPayload(String(msg.method).slice(0, 100), 'unknown method');
           }
           const args = Array.isArray(msg.args) ? msg.args : [];
           const checked = options.validate ? options.validate(msg.method, args) : args;

@@ -41,7 +41,11 @@ export type CommandName = 'export' | 'themes' | 'jobs' | 'resume' | 'cancel' | '
 const DATA_DIR = { type: 'string', value: 'DIR', help: 'Data folder (default: QUIRE_DATA_DIR or the app\'s per-user folder)' } as const satisfies OptionSpec;
 const CONCURRENCY = { type: 'string', value: 'N', help: `Jobs run at once, ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max} (default: one less than the CPUs, 1 to 4)` } as const satisfies OptionSpec;
 const JSON_OUT = { type: 'boolean', help: 'Machine-readable output: one JSON object per line' } as const satisfies OptionSpec;
-const COMMON = new Set(['data-dir', 'concurrency', 'json']);
+const FRESH_STORE = {
+  type: 'boolean',
+  help: "If the data folder's database is damaged, move it aside (never\ndeleted) and start with no documents or jobs",
+} as const satisfies OptionSpec;
+const COMMON = new Set(['data-dir', 'concurrency', 'json', 'fresh-store']);
 
 const EXIT_CODES = 'Exit status: 0 when every job completed, 1 if one did not or the input was refused,\n2 on a usage error.';
 
@@ -83,6 +87,7 @@ ${EXIT_CODES}`,
       json: { ...JSON_OUT, help: 'Print one JSON line per job when done' },
       concurrency: CONCURRENCY,
       'data-dir': DATA_DIR,
+      'fresh-store': FRESH_STORE,
     },
   },
   themes: {
@@ -97,7 +102,7 @@ ${EXIT_CODES}`,
     args: '',
     summary: 'List every job: document, status, progress, step, attempt, outputs, error',
     positionals: { min: 0, max: 0 },
-    options: { json: JSON_OUT, 'data-dir': DATA_DIR },
+    options: { json: JSON_OUT, 'data-dir': DATA_DIR, 'fresh-store': FRESH_STORE },
   },
   resume: {
     name: 'resume',
@@ -105,7 +110,7 @@ ${EXIT_CODES}`,
     summary: 'Run every queued or interrupted job to completion',
     details: EXIT_CODES,
     positionals: { min: 0, max: 0 },
-    options: { json: JSON_OUT, concurrency: CONCURRENCY, 'data-dir': DATA_DIR },
+    options: { json: JSON_OUT, concurrency: CONCURRENCY, 'data-dir': DATA_DIR, 'fresh-store': FRESH_STORE },
   },
   cancel: {
     name: 'cancel',
@@ -113,7 +118,7 @@ ${EXIT_CODES}`,
     summary: 'Cancel a queued or running job',
     details: 'Job ids are listed by "quire jobs". Exit status: 0 when the job is cancelled (or will be), 1 if\nit had already ended or does not exist, 2 on a usage error.',
     positionals: { min: 1, max: 1, missing: 'cancel needs a job id: quire cancel <jobId> (see "quire jobs").' },
-    options: { json: JSON_OUT, 'data-dir': DATA_DIR },
+    options: { json: JSON_OUT, 'data-dir': DATA_DIR, 'fresh-store': FRESH_STORE },
   },
   watch: {
     name: 'watch',
@@ -121,7 +126,7 @@ ${EXIT_CODES}`,
     summary: "Stream a job's progress until it ends",
     details: 'Job ids are listed by "quire jobs". Exit status: 0 when the job completed, 1 if it failed, was\ncancelled or does not exist, 2 on a usage error.',
     positionals: { min: 1, max: 1, missing: 'watch needs a job id: quire watch <jobId> (see "quire jobs").' },
-    options: { json: JSON_OUT, 'data-dir': DATA_DIR },
+    options: { json: JSON_OUT, 'data-dir': DATA_DIR, 'fresh-store': FRESH_STORE },
   },
   serve: {
     name: 'serve',
@@ -135,6 +140,7 @@ ${EXIT_CODES}`,
       token: { type: 'string', value: 'TOKEN', help: 'Access token, 16 to 200 of A-Z a-z 0-9 - _ (default: one kept\nin the data folder)' },
       concurrency: CONCURRENCY,
       'data-dir': DATA_DIR,
+      'fresh-store': FRESH_STORE,
     },
   },
 } satisfies Record<CommandName, CommandSpec>;
@@ -191,6 +197,7 @@ Options for every command:
   --data-dir DIR     ${DATA_DIR.help}
   --concurrency N    Jobs run at once, ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max} (export, resume, serve)
   --json             Machine-readable output (all but serve)
+  --fresh-store      ${FRESH_STORE.help.replace('\n', '\n                     ')}
   -h, --help         Show help: "quire --help", or "quire <command> --help" for one command
   -v, --version      Print Quire's version (on its own: "quire --version")
 `;

@@ -7,6 +7,7 @@
  * @example
  * const spec = await resolveJobSpec(trx, { documentId, stageId: 'export' }, { snapshot: true, defaultOutDir });
  */
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { Errors } from '../api/errors.ts';
 import { resolveExport, type ExportCallOptions, type ExportSpec, type Settings } from '../api/export-spec.ts';
@@ -71,6 +72,13 @@ export async function resolveJobSpec(db: Kysely<Database>, input: JobSpecRequest
       defaultOutDir: ctx.defaultOutDir,
     },
   );
+  // The model takes any OS's full path ("C:\\x", "\\\\server\\x"); on this computer such a path
+  // is relative, and would be resolved against the server's working folder.
+  if (!path.isAbsolute(spec.outDir)) {
+    throw Errors.invalidOptions(
+      `The output folder "${spec.outDir}" is not a full path on this computer (${process.platform}), so Quire will not guess where it is. Choose a full folder path, such as ${process.platform === 'win32' ? 'C:\\Users\\Ada\\Documents' : '/home/ada/Documents'}.`,
+    );
+  }
   // The user's CSS file read now and kept with the job (its path checked by the layer that named it).
   return withUserCss(spec, doc.base_dir);
 }

@@ -41,6 +41,8 @@ import markedFootnote from 'marked-footnote';
 import markedKatex from 'marked-katex-extension';
 import { markdownDeflist } from './markdown-deflist.ts';
 import { replaceMdBookIncludes, replaceMdBookIncludesOutsideCode, rewriteMdBookListings } from './mdbook.ts';
+import { Errors } from '../api/errors.ts';
+import { MAX_MARKDOWN_NESTING, deepestNesting, describeNesting } from './nesting.ts';
 
 export interface RenderMarkdownOptions {
   /** KaTeX for $…$, $$…$$, \(…\) and \[…\]; off: the dollars stay text. */
@@ -91,14 +93,42 @@ const current = (): RenderState => {
 
 /** Renders Markdown to HTML with the features the options turn on. Never throws for bad math. */
 export function renderMarkdown(source: string, options: RenderMarkdownOptions): RenderMarkdownResult {
+  const deep = deepestNesting(source);
+  if (deep) throw Errors.documentTooDeep(describeNesting(deep), MAX_MARKDOWN_NESTING);
   const outer = state;
   state = { warnings: [], hasMath: false, hasCode: false, options };
   try {
     const html = instance(options.math).parse(rewriteMdBookListings(replaceMdBookIncludesOutsideCode(source)), { async: false });
     return { html, warnings: [...new Set(state.warnings)], hasMath: state.hasMath, hasCode: state.hasCode };
+  } catch (e) {
+    // Nesting the count above does not see (HTML inside Markdown…): marked's own message asks to "report this to marked".
+    if (e instanceof RangeError) {
+      // A very long paragraph overflows the stack of marked's regular expressions: say which, not "nested".
+      const longest = longestLine(source);
+      if (longest.bytes > LONG_LINE_BYTES) throw Errors.paragraphTooLong(longest.bytes / (1024 * 1024), longest.line);
+      throw Errors.documentTooDeep('parts nested too deeply for the Markdown converter (it ran out of stack space)', MAX_MARKDOWN_NESTING);
+    }
+    throw e;
   } finally {
     state = outer;
   }
+}
+
+/** A line longer than this is the likely cause of a stack overflow in marked (seen from ~1 MB). */
+const LONG_LINE_BYTES = 512 * 1024;
+
+/** The longest line of `source` (1-based line number, UTF-16 length as bytes is close enough here). */
+function longestLine(source: string): { line: number; bytes: number } {
+  let best = { line: 1, bytes: 0 };
+  let start = 0;
+  for (let n = 1; start <= source.length; n++) {
+    const end = source.indexOf('\n', start);
+    const stop = end < 0 ? source.length : end;
+    if (stop - start > best.bytes) best = { line: n, bytes: stop - start };
+    if (end < 0) break;
+    start = end + 1;
+  }
+  return best;
 }
 
 /** Markdown to HTML with every feature on (the export's defaults). */

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Errors } from '../api/errors.ts';
 import { THEMES, type ThemeName } from '../api/export-spec.ts';
 import { fontFaceCss, type ThemeFaces } from './fonts.ts';
+import { stripRemoteCss } from './css-strip.ts';
 
 export interface ThemeOptions {
   /** A CSS file to use instead of the named theme (base.css still comes first). */
@@ -148,8 +149,22 @@ export function documentCss(input: DocumentCssInput): DocumentCss {
     input.embedFonts === false
       ? { css: '', bytes: 0, warnings: [] }
       : fontFaceCss({ text: input.text, faces, lang: input.lang, resourcesDir: input.resourcesDir });
-  const parts = [themeCss];
+  // What the user wrote (a theme file of theirs, their CSS) may load from the network or other
+  // files: such references are removed (css-strip.ts); Quire's own themes hold none.
+  const removed: string[] = [];
+  const own = (css: string) => {
+    const stripped = stripRemoteCss(css);
+    removed.push(...stripped.removed);
+    return stripped.css;
+  };
+  const parts = [input.themePath && !input.themeCss ? own(themeCss) : themeCss];
   if (fonts.css) parts.push(`/* Bundled fonts, only the parts this document uses. */\n${fonts.css}`);
-  if (input.userCss?.trim()) parts.push(`/* The user's CSS. */\n${input.userCss}`);
-  return { css: parts.join('\n'), fontBytes: fonts.bytes, warnings: fonts.warnings };
+  if (input.userCss?.trim()) parts.push(`/* The user's CSS. */\n${own(input.userCss)}`);
+  const warnings = [...fonts.warnings];
+  if (removed.length) {
+    warnings.push(
+      `The CSS loads ${removed.length === 1 ? 'a file' : `${removed.length} files`} from the network or from outside the document (${removed.slice(0, 3).join(', ')}${removed.length > 3 ? ', …' : ''}); ${removed.length === 1 ? 'it was' : 'they were'} left out, as an exported file loads nothing. Embed images and fonts as data: URLs instead.`,
+    );
+  }
+  return { css: parts.join('\n'), fontBytes: fonts.bytes, warnings };
 }

@@ -47,6 +47,17 @@ describe('electron-builder.yml', () => {
     expect(config.asarUnpack).toContain('node_modules/@fontsource/**');
     expect(config.npmRebuild).toBe(false); // done by ensure-native before packaging
   });
+
+  it('flips the Electron fuses Quire never needs (security checklist item 19)', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
 });
 
 describe('package.json scripts', () => {
