@@ -77,6 +77,8 @@ export interface EngineOptions {
   /** Run the scheduler (claim and run jobs). Off for read-only commands such as `quire jobs`. */
   runJobs?: boolean;
   leaseMs?: number;
+  /** How often running jobs' leases are refreshed (default 1 s; tests slow it to let a lease run out). */
+  heartbeatMs?: number;
   /** Test hook: pause at the start of each step (crash tests). */
   stepDelayMs?: number;
   /** Test hook: time limit of every worker step instead of the size-scaled default (step-limits.ts). */
@@ -161,6 +163,7 @@ export class Engine {
             owner: this.#owner,
             concurrency: options.concurrency ?? defaultConcurrency(),
             leaseMs: options.leaseMs,
+            heartbeatMs: options.heartbeatMs,
             publish: (row) => this.#publish(row),
             run: (row, token, signal) => this.#run(row, token, signal),
             onError: (e) => {

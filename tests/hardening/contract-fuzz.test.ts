@@ -22,6 +22,7 @@ import { JsonSettingsStore, defaultSettings } from '../../engine/host/settings.t
 import { createWebHostApi, webHostAssetReader } from '../../engine/web-host/host.ts';
 import { startWebHost, type WebHost } from '../../engine/web-host/server.ts';
 import { ROOT, rmrf, tempDir } from '../helpers.ts';
+import { prng } from './crash-support.ts';
 import { FULL, expectClearMessage } from './input-support.ts';
 
 const FRAMES = FULL ? 6_000 : 1_000;
@@ -35,18 +36,6 @@ const TOKEN = 'contract-fuzz-token-0123456789abcdef';
 const ERROR_CODES = new Set(
   [...fs.readFileSync(path.join(ROOT, 'engine/api/errors.ts'), 'utf8').matchAll(/^\s*\|\s*'([A-Z_]+)'/gm)].map((m) => m[1]!),
 );
-
-/** mulberry32: small, fast, good enough to pick fuzz cases reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const gc: () => void = (() => {
   v8.setFlagsFromString('--expose-gc');

@@ -117,7 +117,10 @@ async function trial(n: number, rand: () => number, totals: Totals): Promise<voi
     if (running.length === 0) totals.killsPerStep[atKill.length ? 'none running' : 'before any job'] = (totals.killsPerStep[atKill.length ? 'none running' : 'before any job'] ?? 0) + 1;
     for (const j of running) totals.killsPerStep[j.step] = (totals.killsPerStep[j.step] ?? 0) + 1;
     if (atKill.length > 0 && atKill.length < BATCH) totals.killedWhileEnqueueing++;
-    // Nothing of the killed tree survives (Chromium runs in its own process group).
+    // Nothing of the killed tree survives (Chromium runs in its own process group). Chromium's
+    // crash reporter (chrome_crashpad_handler) starts detached, outside the tree the kill walks;
+    // it exits by itself moments after its browser is gone, so it gets a few seconds to.
+    await waitFor(() => processesTagged(tmp).length === 0, { timeoutMs: 10_000, intervalMs: 100 }).catch(() => undefined);
     expect(processesTagged(tmp), `${where}: left running after the kill`).toEqual([]);
   }
   watch.sample();

@@ -129,13 +129,15 @@ describe('lost claim', () => {
     const ctx = setup();
     const { createEngine } = await import('../../engine/engine.ts');
     // Runner A stops 8 s at the start of each step: its lease runs out for runner B meanwhile.
-    const a = await createEngine({ dataDir: ctx.data, outputDir: ctx.out, stepDelayMs: 8_000, concurrency: 1 });
+    // Its heartbeat every 5 s (not 1 s): with both on 1 s timers in one process, B's recovery
+    // could land just after each of A's heartbeats and never see the lease run out.
+    const a = await createEngine({ dataDir: ctx.data, outputDir: ctx.out, stepDelayMs: 8_000, concurrency: 1, heartbeatMs: 5_000 });
     let b: Awaited<ReturnType<typeof createEngine>> | undefined;
     try {
       const doc = await a.importFile(DOC);
       const { jobId } = await a.startExport({ documentId: doc.id, stageId: 'export', options: { formats: ['html', 'md'], fileName: doc.fileBaseName } });
       await waitFor(() => readJobs(ctx.data).find((j) => j.id === jobId && j.step === 'html'), { timeoutMs: 60_000, what: 'A in the html step' });
-      // B takes over jobs whose heartbeat is older than 300 ms; A heartbeats each second.
+      // B takes over jobs whose heartbeat is older than 300 ms.
       b = await createEngine({ dataDir: ctx.data, outputDir: ctx.out, leaseMs: 300, concurrency: 1 });
       const done = await waitFor(() => readJobs(ctx.data).find((j) => j.id === jobId && j.status === 'completed'), { timeoutMs: 60_000, what: 'B completes it' });
       expect(done.attempt).toBe(2);
