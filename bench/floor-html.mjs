@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// The raw-Chromium floor for Quire's own export HTML (issue #10: "the floor printing the same
+// export HTML with the same options"): ONE warm browser, N pages (default 2) in one context
+// printing in parallel, each file loaded by its file: URL and printed with exactly the
+// page.pdf() options Quire uses for it (tagged, outline, header/footer templates, margins, size).
+// No job store, no worker threads, no Markdown: what is left is what Chromium itself costs.
+//   node floor-html.mjs --options options.json [--out DIR] [--concurrency N]
+// options.json: { "<absolute html path>": <page.pdf options>, ... }, written by bench/bench.ts.
+// Writes DIR/<name>.pdf. Prints a timing breakdown (JSON) to stderr.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const T0 = performance.now();
+const argv = process.argv.slice(2);
+let outDir = 'out-floor';
+let conc = 2;
+let optionsFile = null;
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--out') outDir = argv[++i];
+  else if (argv[i] === '--concurrency') conc = Number(argv[++i]);
+  else if (argv[i] === '--options') optionsFile = argv[++i];
+}
+if (!optionsFile) { console.error('usage: floor-html.mjs --options options.json [--out DIR] [--concurrency N]'); process.exit(2); }
+const options = JSON.parse(await fs.readFile(optionsFile, 'utf8'));
+await fs.mkdir(outDir, { recursive: true });
+
+const tLaunch0 = performance.now();
+const browser = await chromium.launch({
+  executablePath: process.env.QUIRE_BENCH_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'],
+});
+// JavaScript off, as Quire prints: the export HTML has no script to run.
+const context = await browser.newContext({ javaScriptEnabled: false });
+const tLaunch = performance.now() - tLaunch0;
+
+let loadMs = 0, pdfMs = 0, docs = 0;
+const queue = Object.entries(options);
+async function worker() {
+  const page = await context.newPage();
+  page.setDefaultTimeout(0);
+  for (;;) {
+    const item = queue.shift();
+    if (!item) break;
+    const [file, pdfOptions] = item;
+    const t2 = performance.now();
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    loadMs += performance.now() - t2;
+    const t3 = performance.now();
+    const buf = await page.pdf(pdfOptions);
+    pdfMs += performance.now() - t3;
+    await fs.writeFile(path.resolve(outDir, path.basename(file).replace(/\.html$/i, '') + '.pdf'), buf);
+    docs++;
+  }
+  await page.close();
+}
+const tWork0 = performance.now();
+await Promise.all(Array.from({ length: Math.max(1, conc) }, worker));
+const tWork = performance.now() - tWork0;
+await browser.close();
+console.error(JSON.stringify({
+  docs, concurrency: conc,
+  launch_ms: +tLaunch.toFixed(1), work_ms: +tWork.toFixed(1), sum_goto_load_ms: +loadMs.toFixed(1), sum_pdf_ms: +pdfMs.toFixed(1),
+  total_in_process_ms: +(performance.now() - T0).toFixed(1),
+}));
