@@ -505,6 +505,16 @@ async function installMdToPdf(): Promise<{ cli: string; puppeteer: string } | { 
 
 const machine: Record<string, unknown> = {};
 
+/** One run of a floor script over the batch, writing its PDFs into a fresh folder: time, PSS, valid PDFs. */
+async function floorBatch(name: string, args: (outDir: string) => string[]): Promise<Sample> {
+  const d = freshDir(name);
+  const r = await run('node', args(d), { timeoutMs: TIMEOUT.batchFloor });
+  const pdfs = validPdfs(d);
+  fs.rmSync(d, { recursive: true, force: true });
+  const ok = r.code === 0 && !r.timedOut;
+  return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { validPdfs: pdfs.valid, pages: pdfs.pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
+}
+
 async function caseBatchPdf(): Promise<CaseResult> {
   const deadline = Date.now() + CASE_BUDGET['batch-pdf'];
   // A writable copy: md-to-pdf writes each PDF beside its Markdown file.
@@ -544,27 +554,13 @@ async function caseBatchPdf(): Promise<CaseResult> {
   if (made.code !== 0 || htmlFiles.length !== files.length) {
     floor.failure = `could not make the export HTML for the floor (exit ${made.code}, ${htmlFiles.length} files): ${lastLines(made.stderr)}`;
   } else {
-    await measure(floor, async () => {
-      const d = freshDir('batch-floor');
-      const r = await run('node', [FLOOR_HTML, '--options', optionsFile, '--out', d], { timeoutMs: TIMEOUT.batchFloor });
-      const pdfs = validPdfs(d);
-      fs.rmSync(d, { recursive: true, force: true });
-      const ok = r.code === 0 && !r.timedOut;
-      return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { validPdfs: pdfs.valid, pages: pdfs.pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
-    }, deadline);
+    await measure(floor, () => floorBatch('batch-floor', (d) => [FLOOR_HTML, '--options', optionsFile, '--out', d]), deadline);
   }
   res.variants.push(floor);
 
   // The floor of the earlier runs, kept for comparison: marked's HTML with a small stylesheet and
   // system fonts (no highlighting, no bundled fonts), same page.pdf() features.
-  const plainFloor = await measure({ id: 'floor-marked', label: 'floor: floor.mjs --quire-options, marked + plain CSS (2 pages)', samples: [] }, async () => {
-    const d = freshDir('batch-floor-marked');
-    const r = await run('node', [FLOOR, '--quire-options', '--out', d, ...files], { timeoutMs: TIMEOUT.batchFloor });
-    const pdfs = validPdfs(d);
-    fs.rmSync(d, { recursive: true, force: true });
-    const ok = r.code === 0 && !r.timedOut;
-    return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { validPdfs: pdfs.valid, pages: pdfs.pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
-  }, deadline);
+  const plainFloor = await measure({ id: 'floor-marked', label: 'floor: floor.mjs --quire-options, marked + plain CSS (2 pages)', samples: [] }, () => floorBatch('batch-floor-marked', (d) => [FLOOR, '--quire-options', '--out', d, ...files]), deadline);
   res.variants.push(plainFloor);
 
   // Which concurrency wins here: one measured run each of 1 and of the core count.
