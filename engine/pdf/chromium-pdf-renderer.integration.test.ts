@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QuireError } from '../api/errors.ts';
 import { DEFAULT_PDF_OPTIONS, type PdfOptions } from '../api/types.ts';
 import { ChromiumPdfRenderer } from './chromium-pdf-renderer.ts';
-import { chromiumTempRoot, chromiumTempRoots } from './chromium-process.ts';
+import { CHROMIUM_NICENESS, chromiumTempRoot, chromiumTempRoots, processGroupOf } from './chromium-process.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import type { PdfRenderRequest } from './pdf-renderer.ts';
 import { chromiumChildren, pdfInfo, pdfPagesByPdfinfo, pdfText, pdfWords, processesUsing, qpdfJson, qpdfRewrite, sampleHtml } from './test-support.ts';
@@ -314,6 +314,22 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
   });
   const expectNothingLeft = () => vi.waitFor(() => expect(readdirSync(privateTmp)).toEqual([]), { timeout: 5_000 });
 
+  it.skipIf(process.platform !== 'linux')('prints below the engine: every process of its browser runs at a lower CPU priority', async () => {
+    const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
+    try {
+      const others = new Set(chromiumChildren().map((b) => b.pid));
+      await own.render(request(sampleHtml('Priority', 2), PLAIN));
+      const [browser] = chromiumChildren().filter((b) => !others.has(b.pid));
+      const group = processGroupOf(browser!.pid);
+      // The browser, its zygotes, the renderer that printed, the GPU and network helpers.
+      expect(group.length).toBeGreaterThanOrEqual(4);
+      for (const pid of group) expect(os.getPriority(pid), `process ${pid}`).toBeGreaterThanOrEqual(CHROMIUM_NICENESS);
+      expect(os.getPriority(process.pid)).toBeLessThan(CHROMIUM_NICENESS);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('launches with fresh temporary folders, removed by close(); close is idempotent; render after close relaunches', async () => {
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
     try {
@@ -406,9 +422,9 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
 
   it('kills a browser whose connection dropped while it kept running (a page over the pipe limit), and leaves nothing', async () => {
     // Chromium's DevTools pipe closes on a message over 100 MB, and the browser lives on: the
-    // case that left the CLI hanging with Chromium orphaned. The page goes base64-encoded.
+    // case that left the CLI hanging with Chromium orphaned. The page goes as a JSON string.
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium', maxPageBytes: Number.MAX_SAFE_INTEGER });
-    const huge = `<!doctype html><title>Huge</title><img src="data:image/png;base64,${'A'.repeat(80 * 1024 * 1024)}">`;
+    const huge = `<!doctype html><title>Huge</title><img src="data:image/png;base64,${'A'.repeat(110 * 1024 * 1024)}">`;
     try {
       const others = new Set(chromiumChildren().map((b) => b.pid)); // other renderers of this file
       const ours = () => chromiumChildren().filter((b) => !others.has(b.pid));

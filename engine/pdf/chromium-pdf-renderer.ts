@@ -4,11 +4,12 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Route } from 'playwright-core';
 import { Errors, isQuireError, type QuireError } from '../api/errors.ts';
 import type { PdfOptions } from '../api/types.ts';
-import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, pidAlive, waitForExit } from './chromium-process.ts';
+import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, lowerPriority, pidAlive, processGroupOf, waitForExit } from './chromium-process.ts';
 import { DiagramDrawer, openChromiumDiagramPage } from './diagram-renderer.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
 import { PRINT_ASSET_BASE } from '../pipeline/print-assets.ts';
 import { pageLayout } from './page-layout.ts';
+import { PrintSlots, defaultPrintSlots } from './print-slots.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import {
   pdfTimeoutFor,
@@ -29,17 +30,18 @@ export interface ChromiumPdfRendererOptions {
   maxPageBytes?: number;
   /** Extra environment for Chromium, e.g. FONTCONFIG_FILE (tests print with a font set of their own). */
   env?: Record<string, string>;
+  /** Documents printed at once (default {@link defaultPrintSlots}); more renders wait their turn. */
+  printSlots?: number;
 }
 
 /**
  * Chromium's DevTools pipe takes messages up to 100 MB and closes the connection on a larger
- * one (the browser keeps running). The page goes over it base64-encoded (4/3 of its size), so
- * a larger page is refused up front, with its size named, instead of losing the browser.
+ * one (the browser keeps running). The page goes over it in one message, as a JSON string
+ * (quotes and control characters escaped, so it can grow), so a larger page is refused up
+ * front, with its size named, instead of losing the browser.
  */
 export const MAX_PAGE_BYTES = 75 * 1024 * 1024;
 
-/** The only URL a render loads; it is answered by the router, never by a network. */
-const DOCUMENT_URL = 'https://quire.invalid/document.html';
 const SHA256 = /^[0-9a-f]{64}$/;
 
 const LAUNCH_ARGS = [
@@ -61,9 +63,8 @@ const LAUNCH_ARGS = [
 const LAUNCH_TIMEOUT_MS = 30_000;
 /**
  * Pages kept warm for the next render: a new context and page cost ≈300 ms per document, a
- * fifth of a short document's print. At most this many wait, for at most IDLE_PAGE_MS.
+ * fifth of a short document's print. At most one per print slot waits, for at most IDLE_PAGE_MS.
  */
-const MAX_IDLE_PAGES = 4;
 const IDLE_PAGE_MS = 30_000;
 /** A page that printed more than this is emptied (about:blank) before it waits, so it holds no big document. */
 const EMPTY_AFTER_BYTES = 1024 * 1024;
@@ -80,19 +81,14 @@ const CONTEXT_OPTIONS: BrowserContextOptions = {
 };
 
 /**
- * A page kept for the next render, in a context of its own that answers only the document it
- * is given now (`html`): with JavaScript off and every other request blocked, a document can
+ * A page kept for the next render, in a context of its own whose router answers only the
+ * current render's images: with JavaScript off and every other request blocked, a document can
  * leave nothing behind for the next one to see.
  */
 interface WarmPage {
   launched: LaunchedBrowser;
   context: BrowserContext;
   page: Page;
-  /**
-   * The document to serve, once: taken by the render's own navigation. Null afterwards and
-   * between renders, so a reload the document asks for (meta refresh) gets nothing.
-   */
-  html: string | null;
   /** The images this render's page may load (PdfRenderRequest.assets); null between renders. */
   assets: Record<string, PrintAsset> | null;
   /** Why an image of the page could not be served: the render fails with it rather than print a hole. */
@@ -101,10 +97,11 @@ interface WarmPage {
 
 /**
  * Renders standalone HTML to PDF with the system Chromium through playwright-core. One
- * browser is launched on the first render and shared; every render gets its own context
- * with JavaScript off and every request except the document itself blocked. If the browser
- * dies or its connection drops, its process tree is killed, its folder removed, and each
- * render in flight is tried once more on a fresh browser before it fails with CHROMIUM_FAILED.
+ * browser is launched on the first render and shared; a render prints in a page of a context
+ * of its own (kept warm for the next one), with JavaScript off, the document written into the
+ * page and every request except the render's own images blocked. If the browser dies or its
+ * connection drops, its process tree is killed, its folder removed, and each render in flight
+ * is tried once more on a fresh browser before it fails with CHROMIUM_FAILED.
  *
  * @example
  * const renderer = new ChromiumPdfRenderer();
@@ -128,12 +125,14 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   /** Every browser launched and not yet disposed, including ones whose connection dropped. */
   readonly #live = new Set<LaunchedBrowser>();
   readonly #idle: WarmPage[] = [];
+  readonly #slots: PrintSlots;
   #idleTimer: NodeJS.Timeout | undefined;
   /** Mermaid's page, in its own context of the same browser (see diagram-renderer.ts). */
   readonly #diagrams = new DiagramDrawer(async () => openChromiumDiagramPage((await this.#getBrowser()).browser));
 
   constructor(options: ChromiumPdfRendererOptions = {}) {
     this.#options = options;
+    this.#slots = new PrintSlots(options.printSlots ?? defaultPrintSlots());
   }
 
   /** Mermaid sources to SVG, one result per source (see DiagramDrawer). */
@@ -161,6 +160,17 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     // inlined (each use, base64), so a document gets the time it got before they were linked.
     const imageBytes = assetBytesAsUsed(request);
     const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs ?? pdfTimeoutFor(bytes + Math.ceil((imageBytes * 4) / 3));
+    // The time limit runs from the slot on: a wait behind other documents is not this one's time.
+    const release = await this.#slots.acquire(signal);
+    try {
+      return await this.#renderWithRetry(request, timeoutMs);
+    } finally {
+      release();
+    }
+  }
+
+  async #renderWithRetry(request: PdfRenderRequest, timeoutMs: number): Promise<PdfRenderResult> {
+    const { signal } = request;
     const deadline = Date.now() + timeoutMs;
     try {
       return await this.#renderOnce(request, timeoutMs, timeoutMs);
@@ -245,9 +255,11 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         run.context = context;
         try {
           run.throwIfStopped();
-          const fresh: PendingPage = { html: null, assets: null, assetError: null };
-          await context.route('**/*', (route) => serveOnlyDocument(route, fresh));
+          const fresh: PendingPage = { assets: null, assetError: null };
+          await context.route('**/*', (route) => serveOnlyAssets(route, fresh));
           const page = await context.newPage();
+          // Its renderer may be new: below the engine too.
+          launched.lowerPriority(true);
           // Our own timer bounds the render; Playwright's 30 s default would cut large documents short.
           page.setDefaultTimeout(0);
           page.setDefaultNavigationTimeout(0);
@@ -257,16 +269,19 @@ export class ChromiumPdfRenderer implements PdfRenderer {
           throw run.reason ?? failure(error, browser);
         }
       }
+      // Chromium raises some of its threads again when it may (run as root); a few syscalls.
+      launched.lowerPriority(false);
       const onCrash = () => run.stop(lost('the page crashed'));
       warm.page.on('crash', onCrash);
       let printed = false;
       try {
         run.throwIfStopped();
-        warm.html = request.html;
         warm.assets = request.assets ?? null;
         warm.assetError = null;
-        // 'load' waits for every image too, so the served ones are all in before printing.
-        await warm.page.goto(DOCUMENT_URL, { waitUntil: 'load' });
+        // Written into the page's document (document.open/write), not navigated to: a navigation
+        // costs Chromium a new document, which took ~30 % more of its CPU per print than this
+        // (bench/floor-variants.mjs). The document is replaced whole; 'load' waits for every image too.
+        await warm.page.setContent(request.html, { waitUntil: 'load' });
         if (warm.assetError) throw warm.assetError;
         request.onProgress?.('printing');
         const pdf = await warm.page.pdf(pdfOptions(request.options, request.title));
@@ -276,7 +291,6 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         throw run.reason ?? failure(error, browser);
       } finally {
         warm.page.off('crash', onCrash);
-        warm.html = null;
         warm.assets = null;
         // Only a page that printed cleanly waits for the next document; any other is closed.
         // One that loaded images is emptied too (they stay decoded in it otherwise).
@@ -306,7 +320,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       await warm.context.close().catch(() => {});
       return;
     }
-    if (this.#idle.length >= MAX_IDLE_PAGES || this.#browser === undefined) {
+    if (this.#idle.length >= this.#slots.size || this.#browser === undefined) {
       await warm.context.close().catch(() => {});
       return;
     }
@@ -368,6 +382,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       this.#live.add(own);
       // The pid lets us kill a browser whose connection dropped while it kept running.
       own.pid = await browserPid(browser, profileDir);
+      own.lowerPriority(true);
       // After a crash or a dropped connection nobody may call close(): clean up now.
       browser.on('disconnected', () => void own.dispose());
       if (!browser.isConnected()) void own.dispose();
@@ -384,6 +399,8 @@ export class ChromiumPdfRenderer implements PdfRenderer {
 /** One launched Chromium: its connection, its process and its folder. */
 class LaunchedBrowser {
   pid: number | undefined;
+  /** The browser's process group, as last looked up (see lowerPriority). */
+  #group: number[] = [];
   #closing = false;
   #disposed: Promise<void> | undefined;
 
@@ -392,6 +409,17 @@ class LaunchedBrowser {
     readonly tempDir: string,
     readonly onDisposed: () => void,
   ) {}
+
+  /**
+   * Puts the browser's processes below the engine's thread (CHROMIUM_NICENESS): printing uses
+   * every core in a batch, and the engine must still answer at once. `lookUp` finds the group's
+   * processes again (at launch, and when a page may have started a renderer).
+   */
+  lowerPriority(lookUp: boolean): void {
+    if (this.pid === undefined) return;
+    if (lookUp || this.#group.length === 0) this.#group = processGroupOf(this.pid);
+    lowerPriority(this.#group);
+  }
 
   /** Asks Chromium to exit, waits a little, then disposes (kills what is left). */
   async close(): Promise<void> {
@@ -489,23 +517,17 @@ class RenderRun {
   }
 }
 
-/** What a page's router answers: the document once, and the images of the render in progress. */
-type PendingPage = Pick<WarmPage, 'html' | 'assets' | 'assetError'>;
+/** What a page's router answers: the images of the render in progress, and nothing else. */
+type PendingPage = Pick<WarmPage, 'assets' | 'assetError'>;
 
-function serveOnlyDocument(route: Route, pending: PendingPage): Promise<void> {
+function serveOnlyAssets(route: Route, pending: PendingPage): Promise<void> {
   const request = route.request();
   const navigation = request.isNavigationRequest();
-  const html = pending.html;
-  const isDocument = html !== null && navigation && request.url() === DOCUMENT_URL && request.frame().parentFrame() === null;
-  // Served once per render: a reload the document asks for (meta refresh) would swap the page mid-print.
-  if (isDocument) pending.html = null;
   // Only as an image (an <img>, a CSS background): never a frame, an object or a stylesheet.
   const asset = navigation || request.resourceType() !== 'image' ? undefined : printAssetOf(request.url(), request.method(), pending.assets);
-  const handled = isDocument
-    ? route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html })
-    : asset
-      ? serveAsset(route, asset, pending)
-      : navigation
+  const handled = asset
+    ? serveAsset(route, asset, pending)
+    : navigation
       ? // 204 keeps the current page: an aborted navigation (meta refresh, a link's target)
         // would replace the document with Chromium's error page before it is printed.
         route.fulfill({ status: 204 })
