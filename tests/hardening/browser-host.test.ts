@@ -57,18 +57,21 @@ afterAll(async () => {
 });
 
 /** A raw HTTP/1.1 request, so Host, Origin and the request target are exactly what we write. */
-function raw(request: string, host = '127.0.0.1'): Promise<{ status: number; text: string }> {
+function raw(request: string, host = '127.0.0.1'): Promise<{ status: number; text: string; reset?: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port }, () => socket.write(request));
     let data = '';
     socket.setEncoding('latin1');
-    const done = () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0), text: data });
+    const status = () => Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
+    const done = () => resolve({ status: status(), text: data });
     socket.on('data', (d) => {
       data += d;
       // An accepted upgrade stays open: its status line and headers are the answer.
       if (data.startsWith('HTTP/1.1 101') && data.includes('\r\n\r\n')) socket.destroy();
     });
-    socket.on('error', reject);
+    // A server that answers and closes while the request is still being written (an oversized
+    // header) makes the kernel reset the connection, which can drop the answer before it is read.
+    socket.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? resolve({ status: status(), text: data, reset: true }) : reject(e)));
     socket.on('close', done);
     socket.setTimeout(10_000, () => socket.destroy());
   });
@@ -189,7 +192,8 @@ describe('quire serve refuses what a hostile page or network peer would try', ()
 
   it('refuses oversized request headers and bodies on plain HTTP', async () => {
     const big = await raw(`GET /?token=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`);
-    expect(big.status).toBe(431);
+    // 431, or a reset that lost the 431 (seen once on a loaded machine): never an answer.
+    expect(big.status === 431 || (big.reset === true && big.status === 0), `status ${big.status}, reset ${big.reset}`).toBe(true);
     const post = await raw(`POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`);
     expect(post.status).toBe(405);
   });
