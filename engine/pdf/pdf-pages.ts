@@ -54,8 +54,12 @@ function readObjects(text: string): Map<number, string> {
     const start = m.index + m[0].length;
     const end = text.indexOf('endobj', start);
     if (end < 0) break;
-    const streamAt = text.indexOf('stream', start);
-    const hasStream = streamAt >= 0 && streamAt < end;
+    // Looked for within this object only: a search of the whole rest of the file for each of
+    // the tens of thousands of stream-less objects after the last stream (a tagged PDF's
+    // structure tree) took 30 s on a 1,200-page, 26 MB PDF.
+    const streamRel = text.slice(start, end).indexOf('stream');
+    const hasStream = streamRel >= 0;
+    const streamAt = start + streamRel;
     const dict = text.slice(start, hasStream ? streamAt : end);
     objects.set(Number(m[1]), dict);
     if (hasStream && /\/Type\s*\/ObjStm\b/.test(dict)) {
