@@ -9,7 +9,7 @@
  */
 import { Errors, isQuireError } from '../api/errors.ts';
 import type { PdfRenderer } from '../pdf/pdf-renderer.ts';
-import { findDiagrams } from '../pipeline/diagrams.ts';
+import { findDiagrams } from '../pipeline/diagram-slots.ts';
 
 export interface DrawDiagramsOptions {
   /** The prepared export HTML. */

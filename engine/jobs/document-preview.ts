@@ -18,7 +18,7 @@ import type { PreviewDocumentRequest, PreviewDocumentResult } from '../api/contr
 import { Errors, isQuireError, toJobError } from '../api/errors.ts';
 import type { ExportSpec } from '../api/export-spec.ts';
 import type { QuireDocument } from '../api/types.ts';
-import { DIAGRAM_MARK } from '../pipeline/diagrams.ts';
+import { DIAGRAM_MARK } from '../pipeline/diagram-slots.ts';
 import type { ExportAssets } from '../pipeline/types.ts';
 import type { PdfRenderer } from '../pdf/pdf-renderer.ts';
 import { drawDiagrams } from './diagrams-step.ts';

@@ -15,7 +15,7 @@ import type { ExportFormat, JobOutput } from '../api/types.ts';
 import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
 import type { PdfRenderer, PrintAsset } from '../pdf/pdf-renderer.ts';
 import { isPrintForm, printAssetsOf } from '../pipeline/print-assets.ts';
-import { DIAGRAM_MARK } from '../pipeline/diagrams.ts';
+import { DIAGRAM_MARK } from '../pipeline/diagram-slots.ts';
 import type { MarkdownExportInput, MarkdownExportResult } from '../pipeline/markdown-output.ts';
 import type { ExportAssets, ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
 import type { AssetStore } from '../store/asset-store.ts';
@@ -28,6 +28,7 @@ import { drawDiagrams } from './diagrams-step.ts';
 import { publishOutput } from './output-claims.ts';
 import { assetsFolderName, exportMarkdownSource } from './markdown-source-export.ts';
 import { progressOf, stepsFor, type RunStep } from './progress.ts';
+import { SHUTDOWN } from './scheduler.ts';
 
 /** What the runner needs of the worker pool (engine/pipeline/pool.ts provides it). */
 export interface PipelineRunner {
@@ -59,8 +60,8 @@ export interface RunContext {
   stepDelayMs?: number;
 }
 
-/** Abort reason used when the host shuts down (as opposed to a user's cancel). */
-export const SHUTDOWN = 'quire:shutdown';
+// Defined beside the scheduler, whose start-up path must not load this module's imports.
+export { SHUTDOWN };
 
 const EXT: Record<ExportFormat, string> = { pdf: 'pdf', html: 'html', md: 'md' };
 

@@ -10,7 +10,6 @@
  */
 import os from 'node:os';
 import type { JobRow, JobStore, Owner } from '../store/job-store.ts';
-import { SHUTDOWN } from './run-export-job.ts';
 
 export interface SchedulerOptions {
   jobs: JobStore;
@@ -27,6 +26,9 @@ export interface SchedulerOptions {
   /** Told of each job this scheduler's recovery changed (requeued, or ended after its attempts). */
   onRecovered?: (row: JobRow) => void;
 }
+
+/** Abort reason used when the host shuts down (as opposed to a user's cancel): the runner hands its job back. */
+export const SHUTDOWN = 'quire:shutdown';
 
 /** A running job whose runner has not written a heartbeat for this long is taken over. */
 export const DEFAULT_LEASE_MS = 20_000;
