@@ -93,6 +93,12 @@ interface WarmPage {
   assets: Record<string, PrintAsset> | null;
   /** Why an image of the page could not be served: the render fails with it rather than print a hole. */
   assetError: QuireError | null;
+  /**
+   * The Content-Security-Policy lines of the document written into the page (cspLinesOf), or
+   * null while it holds a new, empty one. Writing a document keeps the Document object, and a
+   * CSP once given stays on it: a next document with other lines gets a fresh Document first.
+   */
+  policy: string | null;
 }
 
 /**
@@ -255,7 +261,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         run.context = context;
         try {
           run.throwIfStopped();
-          const fresh: PendingPage = { assets: null, assetError: null };
+          const fresh: PendingPage & Pick<WarmPage, 'policy'> = { assets: null, assetError: null, policy: null };
           await context.route('**/*', (route) => serveOnlyAssets(route, fresh));
           const page = await context.newPage();
           // Its renderer may be new: below the engine too.
@@ -279,8 +285,13 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         warm.assets = request.assets ?? null;
         warm.assetError = null;
         // Written into the page's document (document.open/write), not navigated to: a navigation
-        // costs Chromium a new document, which took ~30 % more of its CPU per print than this
-        // (bench/floor-variants.mjs). The document is replaced whole; 'load' waits for every image too.
+        // costs Chromium a new document, which took ~30 % more of its CPU per print than this.
+        // The content is replaced whole, but the Document object stays, and with it any CSP a
+        // document gave: one with other policy lines than the last starts from a new, empty one.
+        const policy = cspLinesOf(request.html);
+        if (warm.policy !== null && warm.policy !== policy) await warm.page.goto('about:blank');
+        warm.policy = policy;
+        // 'load' waits for every image too.
         await warm.page.setContent(request.html, { waitUntil: 'load' });
         if (warm.assetError) throw warm.assetError;
         request.onProgress?.('printing');
@@ -315,7 +326,10 @@ export class ChromiumPdfRenderer implements PdfRenderer {
 
   async #keepIdle(warm: WarmPage, bytes: number): Promise<void> {
     try {
-      if (bytes > EMPTY_AFTER_BYTES) await warm.page.goto('about:blank');
+      if (bytes > EMPTY_AFTER_BYTES) {
+        await warm.page.goto('about:blank');
+        warm.policy = null;
+      }
     } catch {
       await warm.context.close().catch(() => {});
       return;
@@ -534,6 +548,17 @@ function serveOnlyAssets(route: Route, pending: PendingPage): Promise<void> {
       : route.abort('blockedbyclient');
   // The route may outlive a context closed by a timeout or cancel; nothing to report then.
   return handled.catch(() => {});
+}
+
+const CSP_META = /<meta\b[^>]*http-equiv\s*=\s*["']?content-security-policy["']?[^>]*>/gi;
+
+/**
+ * The document's CSP <meta> tags, as written, in order: those before <body> (a CSP given in
+ * the body is ignored by Chromium). Documents with the same lines give the page the same policy.
+ */
+export function cspLinesOf(html: string): string {
+  const body = html.search(/<body[\s>]/i);
+  return [...(body < 0 ? html : html.slice(0, body)).matchAll(CSP_META)].map((m) => m[0]).join('\n');
 }
 
 /** The render's image a sub-resource request names: a GET of PRINT_ASSET_BASE + a sha256 in the page's map, nothing else. */

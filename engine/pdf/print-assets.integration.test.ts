@@ -158,6 +158,16 @@ describe('images served to the print page', () => {
     expect(pdfImages(second.pdf)).toEqual(['1000x228']);
   });
 
+  it("a document whose CSP differs from the page's last one gets a fresh document: a stricter policy does not stay behind", async () => {
+    // The page keeps its Document between renders, and a CSP once given stays on it: a document
+    // with no image (img-src data: only) left every later print form's images blocked.
+    const strict = page('<p>no images</p>').replace(PRINT_CSP, "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:");
+    for (let i = 0; i < 2; i++) {
+      expect(pdfText((await renderer.render(request(strict))).pdf)).toContain('no images');
+      expect(pdfImages((await renderer.render(request(page(img('wide')), asset('wide')))).pdf)).toEqual(['1000x228']);
+    }
+  });
+
   it('fails, naming the file, when a stored image changed since the export started', async () => {
     const changed = path.join(dir, 'changed');
     writeFileSync(changed, Buffer.concat([readFileSync(files.wide.path), Buffer.from('x')]));

@@ -114,12 +114,15 @@ describe('the print form', () => {
     for (const linked of Object.keys(printAssetsOf(printed))) expect(md).not.toContain(`${PRINT_ASSET_BASE}${linked}`);
   });
 
-  it('a document without stored images is the same in both forms, and embedding leaves it alone', () => {
+  it('a document without stored images still gets the print form (same CSP for every printed page), and embedding gives the standalone HTML', () => {
     const plain = { ...input(true), source: '# Hi\n\n![gone](gone.png) ![web](https://example.com/x.png)\n' };
     const printed = generateExportHtml(plain).html;
-    expect(printed).toBe(generateExportHtml({ ...plain, assets }).html);
-    expect(isPrintForm(printed)).toBe(false);
-    expect(embedPrintAssets(printed, files)).toBe(printed);
+    expect(isPrintForm(printed)).toBe(true);
+    expect(printAssetsOf(printed)).toEqual({});
+    expect(printed).toContain(PRINT_CSP);
+    const standalone = generateExportHtml({ ...plain, assets }).html;
+    expect(isPrintForm(standalone)).toBe(false);
+    expect(embedPrintAssets(printed, files)).toBe(standalone);
   });
 
   it('refuses to embed an image whose stored copy changed after prepare, naming it', () => {

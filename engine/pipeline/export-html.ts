@@ -104,7 +104,9 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
   const head = [
     '<meta charset="utf-8">',
     // The print form (images linked for the PDF renderer to serve) says which, and may load only those.
-    ...(images.printAssets.size
+    // Asked for, it is written even with no image: every page a batch prints then has the same
+    // CSP, and the renderer can write the next document into the same page (chromium-pdf-renderer.ts).
+    ...(input.assets?.print
       ? [`<meta http-equiv="Content-Security-Policy" content="${PRINT_CSP}">`, printAssetsMetaTag(images.printAssets)]
       : [`<meta http-equiv="Content-Security-Policy" content="${EXPORT_CSP}">`]),
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
