@@ -88,7 +88,30 @@ export async function verifyFile(file: string, bytes: number, sha256: string): P
   }
 }
 
-/** Removes every temp file a job left in these folders. Returns how many were removed. */
+/** The empty file output-dir.ts writes to see that a folder takes files: `.quire-write-probe-<pid>-<ms>`. */
+export const WRITE_PROBE_PREFIX = '.quire-write-probe-';
+
+/**
+ * Whether `name` is a write probe whose process is gone (killed between writing and removing
+ * it): ours to remove. A live process's probe is left to it.
+ */
+export function isDeadWriteProbe(name: string): boolean {
+  const m = /^\.quire-write-probe-(\d+)-\d+$/.exec(name);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Removes every temp file a job left in these folders, and write probes of processes that are
+ * gone. Returns how many were removed.
+ */
 export async function removeJobTempFiles(dirs: Iterable<string>, jobId: string): Promise<number> {
   let removed = 0;
   for (const dir of new Set(dirs)) {
@@ -99,7 +122,7 @@ export async function removeJobTempFiles(dirs: Iterable<string>, jobId: string):
       continue;
     }
     for (const name of names) {
-      if (name.startsWith('.') && name.endsWith(`.${jobId}${TEMP_SUFFIX}`)) {
+      if ((name.startsWith('.') && name.endsWith(`.${jobId}${TEMP_SUFFIX}`)) || isDeadWriteProbe(name)) {
         await fsp.rm(path.join(dir, name), { force: true });
         removed++;
       }

@@ -128,6 +128,19 @@ describe('assertWritableDir: ordinary folders', () => {
     expect(fs.readdirSync(target)).toEqual([]);
   });
 
+  it("removes the probe a killed process left (its pid is gone), never a live process's or another file", async () => {
+    const d = tmp();
+    // A real pid that is gone: a child that has exited.
+    const child = spawn(process.execPath, ['-e', '0']);
+    const dead = child.pid!;
+    await new Promise((resolve) => child.once('exit', resolve));
+    const left = `.quire-write-probe-${dead}-1700000000000`;
+    const live = `.quire-write-probe-${process.ppid}-1700000000000`;
+    for (const name of [left, live, '.quire-write-probe-notes.txt', 'notes.md']) fs.writeFileSync(path.join(d, name), '');
+    assertWritableDir(d);
+    expect(fs.readdirSync(d).sort()).toEqual([live, '.quire-write-probe-notes.txt', 'notes.md'].sort());
+  });
+
   it('assertUsableDataDir refuses the same places as a data folder, with its own code', () => {
     const d = tmp();
     assertUsableDataDir(path.join(d, 'data'));

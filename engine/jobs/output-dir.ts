@@ -21,6 +21,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Errors, QuireError } from '../api/errors.ts';
+import { WRITE_PROBE_PREFIX, isDeadWriteProbe } from './atomic-files.ts';
 
 /** The whole check (stat, mkdir, probe) must finish within this, or the folder is refused. */
 export const OUTPUT_DIR_CHECK_LIMIT_MS = 1000;
@@ -204,9 +205,11 @@ export function assertWritableDir(dirIn: string): string {
       }
     }
     tick();
-    const probe = path.join(real, `.quire-write-probe-${process.pid}-${Date.now()}`);
+    const probe = path.join(real, `${WRITE_PROBE_PREFIX}${process.pid}-${Date.now()}`);
     fs.writeFileSync(probe, '', { flag: 'wx' });
     fs.rmSync(probe, { force: true });
+    // A process killed between those two lines left its probe: gone with it now.
+    for (const name of fs.readdirSync(real)) if (isDeadWriteProbe(name)) fs.rmSync(path.join(real, name), { force: true });
     tick();
   } catch (e) {
     if (e instanceof QuireError) throw e;
