@@ -405,7 +405,8 @@ interface CaseResult {
   id: string;
   title: string;
   variants: Variant[];
-  ratios: Array<{ what: string; ratio: number | null; target?: string; met?: boolean }>;
+  /** `unit` set: a plain value in that unit (a target of the case that is not a ratio). */
+  ratios: Array<{ what: string; ratio: number | null; unit?: string; target?: string; met?: boolean }>;
   notes: string[];
   /** Measurements that are not a timed command (bench/cases/*.ts): one value each, with its unit and target. */
   rows?: CaseRow[];
@@ -524,11 +525,11 @@ async function caseBatchPdf(): Promise<CaseResult> {
   const res: CaseResult = { id: 'batch-pdf', title: `${files.length} Rust book chapters → PDF`, variants: [], ratios: [], notes: [] };
   res.notes.push(`${files.length} chapter files (${path.join(CORPUS, 'rust-book')}/ch*.md).`);
 
-  const quireRun = (concurrency?: number) => async (): Promise<Sample> => {
+  const quireRun = (concurrency?: number, only = files) => async (): Promise<Sample> => {
     const d = freshDir('batch-quire');
     // Case 5 of the issue rides along: the CLI's main-thread event-loop delay, via a preloaded probe.
     const eldFile = path.join(d, 'event-loop.json');
-    const args = [QUIRE, 'export', ...files, '--format', 'pdf', '--out', path.join(d, 'out'), '--data-dir', path.join(d, 'data')];
+    const args = [QUIRE, 'export', ...only, '--format', 'pdf', '--out', path.join(d, 'out'), '--data-dir', path.join(d, 'data')];
     if (concurrency) args.push('--concurrency', String(concurrency));
     const r = await run('node', args, {
       env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(EVENT_LOOP_PROBE).href}`.trim(), QUIRE_BENCH_ELD_OUT: eldFile },
@@ -550,7 +551,7 @@ async function caseBatchPdf(): Promise<CaseResult> {
   const optionsFile = path.join(TMP, 'floor-options.json');
   const htmlFiles = fs.readdirSync(htmlDir).filter((f) => f.endsWith('.html')).map((f) => path.join(htmlDir, f));
   fs.writeFileSync(optionsFile, JSON.stringify(Object.fromEntries(htmlFiles.map((f) => [f, pdfOptions(DEFAULT_PDF_OPTIONS, htmlTitle(f))]))));
-  const floor: Variant = { id: 'floor', label: "floor: floor-html.mjs, Quire's export HTML and page.pdf() options (2 pages)", samples: [] };
+  const floor: Variant = { id: 'floor', label: "floor: floor-html.mjs, Quire's export HTML (setContent) and page.pdf() options (2 pages)", samples: [] };
   if (made.code !== 0 || htmlFiles.length !== files.length) {
     floor.failure = `could not make the export HTML for the floor (exit ${made.code}, ${htmlFiles.length} files): ${lastLines(made.stderr)}`;
   } else {
@@ -571,6 +572,10 @@ async function caseBatchPdf(): Promise<CaseResult> {
   res.notes.push(
     `The concurrency rows are one run each, to choose the default (the scheduler's defaultConcurrency: ${defaultConcurrency()} on this machine).`,
   );
+  // How time and memory grow with the number of files: the first 25 and 50 of them, one run each.
+  for (const n of [25, 50].filter((k) => k < files.length)) {
+    res.variants.push(await measure({ id: `quire-files-${n}`, label: `Quire, the first ${n} files (1 run)`, samples: [] }, quireRun(undefined, files.slice(0, n)), deadline, 1, 0));
+  }
 
   const m2p: Variant = { id: 'md-to-pdf', label: `md-to-pdf ${MD_TO_PDF_VERSION} (10 files per call)`, samples: [] };
   const installed = await installMdToPdf();
@@ -614,6 +619,11 @@ async function caseBatchPdf(): Promise<CaseResult> {
     ratio(plainFloor, m2p, 'floor (marked + plain CSS) / md-to-pdf'),
     ratio(quire, plainFloor, 'Quire / floor (marked + plain CSS)'),
   );
+  // Not ratios, but targets of the same case: memory of the whole tree, and every PDF valid.
+  const peak = quire.samples.length ? Math.max(...quire.samples.map((x) => x.peakPssMB ?? 0)) : null;
+  res.ratios.push({ what: 'Quire peak PSS, highest of the runs', ratio: peak, unit: 'MB', target: '≤ 1024', met: peak !== null && peak > 0 && peak <= 1024 });
+  const valid = quire.samples.map((x) => Number(x.detail?.validPdfs ?? 0));
+  res.ratios.push({ what: `Quire valid PDFs (fewest of the runs, of ${files.length})`, ratio: valid.length ? Math.min(...valid) : null, unit: 'PDFs', target: `≥ ${files.length}`, met: valid.length > 0 && Math.min(...valid) >= files.length });
   const loops = quire.samples.map((s) => s.detail?.eventLoop as EventLoop | undefined).filter((e): e is EventLoop => !!e);
   if (loops.length) {
     const med = (k: 'p50' | 'p99' | 'max', w: 'all' | 'afterStartup') => Math.round(median(loops.map((e) => Math.max(0, e[w][k] - 10))) * 10) / 10;
@@ -689,13 +699,13 @@ async function caseScale(): Promise<CaseResult> {
     }
     fs.rmSync(htmlOut, { recursive: true, force: true });
     res.variants.push(quire, floor, floorHtml);
-    res.ratios.push(ratio(quire, floor, `Quire / floor, time, ${n}×`, 1.1), ratio(quire, floorHtml, `Quire / floor with Quire's HTML, time, ${n}×`));
-    res.ratios.push({
-      what: `Quire / floor, peak PSS, ${n}×`,
-      ratio: quire.medianPssMB && floor.medianPssMB ? Math.round((quire.medianPssMB / floor.medianPssMB) * 100) / 100 : null,
-    });
+    // The target is against the floor printing the same HTML with the same options, as in case 1;
+    // the marked floor has no highlighting, bundled fonts (CJK included) or math to lay out.
+    res.ratios.push(ratio(quire, floorHtml, `Quire / floor (same HTML, same options), time, ${n}×`, 1.1), ratio(quire, floor, `Quire / floor (marked + plain CSS), time, ${n}×`));
+    const pss = (a: Variant, b: Variant) => (a.medianPssMB && b.medianPssMB ? Math.round((a.medianPssMB / b.medianPssMB) * 100) / 100 : null);
+    res.ratios.push({ what: `Quire / floor (same HTML), peak PSS, ${n}×`, ratio: pss(quire, floorHtml) }, { what: `Quire / floor (marked + plain CSS), peak PSS, ${n}×`, ratio: pss(quire, floor) });
   }
-  res.notes.push("All print with tagged PDF, outline, header/footer, A4. The floor (floor.mjs, marked + plain CSS) loads the images from the document folder by file URL; Quire serves them to its print page from its asset store by request interception. 'floor, Quire's HTML' prints Quire's standalone HTML export (images inlined as data: URIs) with Quire's page.pdf() options.");
+  res.notes.push("All print with tagged PDF, outline, header/footer, A4. The floor (floor.mjs, marked + plain CSS) loads the images from the document folder by file URL; Quire serves them to its print page from its asset store by request interception. 'floor, Quire's HTML' writes Quire's standalone HTML export (images inlined as data: URIs) into a page with setContent and prints it with Quire's page.pdf() options: the same output as Quire's, which the target compares against. Memory grows no faster than the floor's when the PSS ratios stay level from 1× to 16×.");
   return res;
 }
 
@@ -857,7 +867,7 @@ function markdown(report: Record<string, unknown>, cases: CaseResult[]): string 
     }
     if (c.ratios.length) {
       lines.push('| ratio (medians) | value | target (issue #10) |', '|---|---|---|');
-      for (const r of c.ratios) lines.push(`| ${r.what} | ${r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}×`} | ${r.target ? `${r.target} ${r.met ? '(met)' : '(not met)'}` : ''} |`);
+      for (const r of c.ratios) lines.push(`| ${r.what} | ${r.ratio === null ? 'n/a' : r.unit ? `${r.ratio} ${r.unit}` : `${r.ratio.toFixed(2)}×`} | ${r.target ? `${r.target} ${r.met ? '(met)' : '(not met)'}` : ''} |`);
       lines.push('');
     }
     if (c.rows?.length) {
@@ -953,7 +963,7 @@ const report = {
   cases,
 };
 console.log('\n== ratios (medians)');
-for (const c of cases) for (const r of c.ratios) console.log(`  ${r.what.padEnd(44)} ${r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}×`}${r.target ? `  target ${r.target}: ${r.met ? 'met' : 'not met'}` : ''}`);
+for (const c of cases) for (const r of c.ratios) console.log(`  ${r.what.padEnd(44)} ${r.ratio === null ? 'n/a' : r.unit ? `${r.ratio} ${r.unit}` : `${r.ratio.toFixed(2)}×`}${r.target ? `  target ${r.target}: ${r.met ? 'met' : 'not met'}` : ''}`);
 if (WRITE) {
   const dir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
