@@ -333,7 +333,7 @@ export class Engine {
   async startExport(input: StartExportInput): Promise<StartExportResult> {
     this.#checkStore();
     if (this.#storeFailure) throw this.#storeFailure;
-    const result = await immediate(this.#store.db, (trx) => enqueueExport(trx, input, this.#enqueueContext())).catch((e) => {
+    const result = await enqueueExport(this.#store.db, input, this.#enqueueContext()).catch((e) => {
       throw explainStoreFailure(e, this.#store.path) ?? e;
     });
     this.#publish(result.row);
@@ -366,7 +366,7 @@ export class Engine {
       if ('error' in r) return r;
       this.#publish(r.row);
       if (r.created) changed.add(r.row.document_id);
-      return { jobId: r.row.id, created: r.created, spec: JSON.parse(r.row.spec) as ExportSpec };
+      return { jobId: r.row.id, created: r.created, spec: r.spec ?? (JSON.parse(r.row.spec) as ExportSpec) };
     });
     for (const documentId of changed) this.#events.emit('document', { documentId, kind: 'updated' } satisfies DocumentChange);
     if (changed.size) void this.#scheduler?.pump();
@@ -374,7 +374,7 @@ export class Engine {
   }
 
   #enqueueContext(): EnqueueContext {
-    return { settings: this.#options.settings?.(), defaultOutDir: this.outputDir, createdBy: osUser(), maxAttempts: this.#options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS };
+    return { sqlite: this.#store.sqlite, settings: this.#options.settings?.(), defaultOutDir: this.outputDir, createdBy: osUser(), maxAttempts: this.#options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS };
   }
 
   /**

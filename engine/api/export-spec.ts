@@ -375,17 +375,71 @@ const trimmed = (s: string | undefined) => (s && s.trim() ? s.trim() : undefined
  * first; a bad value throws INVALID_OPTIONS naming the layer and the field.
  */
 export function resolveExport(subject: ExportSubject, layers: ExportLayers): ExportSpec {
-  const stage = parseLayer(exportOptionsPatchSchema, layers.stage, 'The workflow stage defaults');
-  const settings = layers.settings ? settingsLayer(parseLayer(settingsSchema, layers.settings, 'The settings')) : undefined;
-  const front = parseLayer(frontMatterOptionsSchema, layers.frontMatter?.options, "The document's front matter");
-  const saved = parseLayer(STAGE_DATA_SCHEMAS.export, layers.saved, "The export stage's saved options").exportOptions;
-  const call = checkCallOptions(layers.call);
-  const details = parseLayer(STAGE_DATA_SCHEMAS.details, layers.details, "The Details stage's saved data");
-  const frontMeta = parseLayer(documentMetaSchema, layers.frontMatter?.metadata, "The document's front matter");
+  return resolvePreparedExport(subject, prepareExportLayers(layers), layers.call);
+}
+
+/** A layer checked once: its value, or the error resolving with it throws (in the layers' order). */
+type Checked<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function check<T>(parse: () => T): Checked<T> {
+  try {
+    return { ok: true, value: parse() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+function take<T>(c: Checked<T>): T {
+  if (!c.ok) throw c.error;
+  return c.value;
+}
+
+/** Every layer but the call's, checked: what many exports of one document share (a batch). */
+export interface PreparedLayers {
+  readonly stage: Checked<ExportOptionsPatch>;
+  readonly settings: Checked<ExportOptionsPatch | undefined>;
+  readonly front: Checked<ExportOptionsPatch>;
+  readonly saved: Checked<ExportOptionsPatch | undefined>;
+  readonly details: Checked<DetailsStageData>;
+  readonly frontMeta: Checked<DocumentMeta>;
+  readonly frontMatterTitle: string | undefined;
+  readonly defaultOutDir: string;
+}
+
+/**
+ * Checks the layers other than the call once, for resolvePreparedExport to use with each
+ * call's options; a bad layer's error is kept and thrown where resolveExport would throw it.
+ *
+ * @example
+ * const prepared = prepareExportLayers({ stage, settings, saved, details, defaultOutDir });
+ * const specs = calls.map((call) => resolvePreparedExport(subject, prepared, call));
+ */
+export function prepareExportLayers(layers: Omit<ExportLayers, 'call'>): PreparedLayers {
+  return {
+    stage: check(() => parseLayer(exportOptionsPatchSchema, layers.stage, 'The workflow stage defaults')),
+    settings: check(() => (layers.settings ? settingsLayer(parseLayer(settingsSchema, layers.settings, 'The settings')) : undefined)),
+    front: check(() => parseLayer(frontMatterOptionsSchema, layers.frontMatter?.options, "The document's front matter")),
+    saved: check(() => parseLayer(STAGE_DATA_SCHEMAS.export, layers.saved, "The export stage's saved options").exportOptions),
+    details: check(() => parseLayer(STAGE_DATA_SCHEMAS.details, layers.details, "The Details stage's saved data")),
+    frontMeta: check(() => parseLayer(documentMetaSchema, layers.frontMatter?.metadata, "The document's front matter")),
+    frontMatterTitle: layers.frontMatter?.title,
+    defaultOutDir: layers.defaultOutDir,
+  };
+}
+
+/** resolveExport with the layers checked by prepareExportLayers and this call's options. */
+export function resolvePreparedExport(subject: ExportSubject, layers: PreparedLayers, callOptions: unknown): ExportSpec {
+  const stage = take(layers.stage);
+  const settings = take(layers.settings);
+  const front = take(layers.front);
+  const saved = take(layers.saved);
+  const call = checkCallOptions(callOptions);
+  const details = take(layers.details);
+  const frontMeta = take(layers.frontMeta);
 
   const merged = mergeOptionPatches(BUILT_IN_OPTIONS, stage, settings, front, saved, call);
   const callMeta = call.metadata ?? {};
-  const title = trimmed(callMeta.title) ?? trimmed(details.title) ?? trimmed(layers.frontMatter?.title) ?? subject.title;
+  const title = trimmed(callMeta.title) ?? trimmed(details.title) ?? trimmed(layers.frontMatterTitle) ?? subject.title;
   const metadata: DocumentMeta = {};
   for (const key of ['author', 'date', 'subtitle', 'subject', 'lang'] as const) {
     const value = trimmed(callMeta[key]) ?? trimmed(details[key]) ?? trimmed(frontMeta[key]);

@@ -8,11 +8,11 @@
  * const spec = await resolveJobSpec(trx, { documentId, stageId: 'export' }, { snapshot: true, defaultOutDir });
  */
 import path from 'node:path';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { Errors } from '../api/errors.ts';
-import { resolveExport, type ExportCallOptions, type ExportSpec, type Settings } from '../api/export-spec.ts';
+import { prepareExportLayers, resolvePreparedExport, type ExportCallOptions, type ExportSpec, type ExportSubject, type PreparedLayers, type Settings } from '../api/export-spec.ts';
 import { frontMatterLayer, parseFrontMatter } from '../api/front-matter.ts';
-import type { Database } from '../store/schema.ts';
+import type { Database, DocumentAssetsTable, DocumentsTable } from '../store/schema.ts';
 import { sha256Of } from './atomic-files.ts';
 import { snapshotSource } from '../store/source-snapshots.ts';
 import { withUserCss } from './user-css.ts';
@@ -35,13 +35,52 @@ export interface JobSpecContext {
 export async function resolveJobSpec(db: Kysely<Database>, input: JobSpecRequest, ctx: JobSpecContext): Promise<ExportSpec> {
   const doc = await db.selectFrom('documents').selectAll().where('id', '=', input.documentId).executeTakeFirst();
   if (!doc) throw Errors.documentNotFound(input.documentId);
-  const stage = getStage(doc.workflow_id, input.stageId);
-  if (!stage) throw Errors.stageNotFound(input.documentId, input.stageId);
-  if (stage.kind !== 'export') throw Errors.notAnExportStage(input.stageId);
-  const detailsStage = getWorkflow(doc.workflow_id)?.stages.find((st) => st.kind === 'details');
+  exportStageOf(doc, input.stageId);
   const rows = await db.selectFrom('stage_states').select(['stage_id', 'data']).where('document_id', '=', doc.id).execute();
+  const source = ctx.snapshot ? await snapshotSource(db, doc.source) : sourceIdOf(doc.source);
+  // The images the job will embed: the stored files as they are now, by hash, and why the
+  // others are not there (read in the same transaction).
+  const assetRows = await db.selectFrom('document_assets').select(['ref', 'status', 'sha256', 'bytes', 'problem']).where('document_id', '=', doc.id).execute();
+  return finishJobSpec(prepareJobSpec({ doc, stageId: input.stageId, stageRows: rows, assetRows, source }, ctx), input.options);
+}
+
+/** What a document's exports are resolved from, as read from the store (one transaction). */
+export interface JobSpecRows {
+  doc: Selectable<DocumentsTable>;
+  stageId: string;
+  stageRows: ReadonlyArray<{ stage_id: string; data: string }>;
+  assetRows: ReadonlyArray<Pick<Selectable<DocumentAssetsTable>, 'ref' | 'status' | 'sha256' | 'bytes' | 'problem'>>;
+  /** The source's hash and size (snapshotSource or sourceIdOf). */
+  source: { sha256: string; bytes: number };
+}
+
+/** Everything of a document's export but the call's options: shared by the jobs of a batch. */
+export interface PreparedJobSpec {
+  subject: ExportSubject;
+  layers: PreparedLayers;
+  baseDir: string | null;
+}
+
+/** The source's identity without storing it. */
+export function sourceIdOf(source: string): { sha256: string; bytes: number } {
+  return { sha256: sha256Of(source), bytes: Buffer.byteLength(source, 'utf8') };
+}
+
+/** The stage to export; throws STAGE_NOT_FOUND or NOT_AN_EXPORT_STAGE. */
+export function exportStageOf(doc: Pick<Selectable<DocumentsTable>, 'workflow_id'> & { id: string }, stageId: string) {
+  const stage = getStage(doc.workflow_id, stageId);
+  if (!stage) throw Errors.stageNotFound(doc.id, stageId);
+  if (stage.kind !== 'export') throw Errors.notAnExportStage(stageId);
+  return stage;
+}
+
+/** The document's layers checked once (resolveJobSpec's work up to the call's options). */
+export function prepareJobSpec(rows: JobSpecRows, ctx: Pick<JobSpecContext, 'settings' | 'defaultOutDir'>): PreparedJobSpec {
+  const { doc } = rows;
+  const stage = exportStageOf(doc, rows.stageId);
+  const detailsStage = getWorkflow(doc.workflow_id)?.stages.find((st) => st.kind === 'details');
   const dataOf = (stageId: string | undefined): unknown => {
-    const raw = rows.find((r) => r.stage_id === stageId)?.data;
+    const raw = rows.stageRows.find((r) => r.stage_id === stageId)?.data;
     if (raw === undefined) return undefined;
     try {
       return JSON.parse(raw);
@@ -49,18 +88,14 @@ export async function resolveJobSpec(db: Kysely<Database>, input: JobSpecRequest
       return { unreadable: raw.slice(0, 40) }; // refused by the stage's schema, which names the stage
     }
   };
-  const source = ctx.snapshot ? await snapshotSource(db, doc.source) : { sha256: sha256Of(doc.source), bytes: Buffer.byteLength(doc.source, 'utf8') };
-  // The images the job will embed: the stored files as they are now, by hash, and why the
-  // others are not there (read in the same transaction).
-  const assetRows = await db.selectFrom('document_assets').select(['ref', 'status', 'sha256', 'bytes', 'problem']).where('document_id', '=', doc.id).execute();
-  const assets = assetRows.filter((a) => a.status === 'stored' && a.sha256).map((a) => ({ ref: a.ref, sha256: a.sha256!, bytes: a.bytes ?? 0 }));
-  const unavailableAssets = assetRows
+  const assets = rows.assetRows.filter((a) => a.status === 'stored' && a.sha256).map((a) => ({ ref: a.ref, sha256: a.sha256!, bytes: a.bytes ?? 0 }));
+  const unavailableAssets = rows.assetRows
     .filter((a) => a.status !== 'stored' && a.problem)
     // A refused ref's problem is a whole warning; a missing one's says where it was looked for.
     .map((a) => ({ ref: a.ref, warning: a.status === 'missing' ? `image ${a.ref} ${a.problem}` : a.problem! }));
-  const spec = resolveExport(
-    { documentId: doc.id, stageId: stage.id, title: doc.title, revision: doc.revision, format: doc.format, source, assets, unavailableAssets },
-    {
+  return {
+    subject: { documentId: doc.id, stageId: stage.id, title: doc.title, revision: doc.revision, format: doc.format, source: rows.source, assets, unavailableAssets },
+    layers: prepareExportLayers({
       stage: stage.exportOptions,
       settings: ctx.settings,
       saved: dataOf(stage.id),
@@ -68,10 +103,15 @@ export async function resolveJobSpec(db: Kysely<Database>, input: JobSpecRequest
       // What the author wrote at the top of the document; YAML that does not parse gives nothing
       // here (the export says so as a warning and goes on).
       frontMatter: doc.format === 'md' ? frontMatterLayer(parseFrontMatter(doc.source).data) : undefined,
-      call: input.options,
       defaultOutDir: ctx.defaultOutDir,
-    },
-  );
+    }),
+    baseDir: doc.base_dir,
+  };
+}
+
+/** The spec of one export: the prepared document with this call's options. */
+export function finishJobSpec(prepared: PreparedJobSpec, options: ExportCallOptions | undefined): ExportSpec {
+  const spec = resolvePreparedExport(prepared.subject, prepared.layers, options);
   // The model takes any OS's full path ("C:\\x", "\\\\server\\x"); on this computer such a path
   // is relative, and would be resolved against the server's working folder.
   if (!path.isAbsolute(spec.outDir)) {
@@ -80,5 +120,5 @@ export async function resolveJobSpec(db: Kysely<Database>, input: JobSpecRequest
     );
   }
   // The user's CSS file read now and kept with the job (its path checked by the layer that named it).
-  return withUserCss(spec, doc.base_dir);
+  return withUserCss(spec, prepared.baseDir);
 }

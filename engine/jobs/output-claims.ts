@@ -23,11 +23,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { Errors, isQuireError } from '../api/errors.ts';
 import type { ExportFormat } from '../api/types.ts';
 import { immediate } from '../store/db.ts';
-import type { Database } from '../store/schema.ts';
+import type { Database, OutputFilesTable } from '../store/schema.ts';
 import { fsyncDir, sha256Async, tempPathFor, toBuffer, writeSyncedTemp, type WrittenFile } from './atomic-files.ts';
 import { outputKeyOf } from './output-keys.ts';
 import { familyOfBase, nameFamilyOf } from './output-families.ts';
@@ -78,13 +78,26 @@ export async function verdictFor(db: Db, file: string, who: ClaimInput): Promise
     const holder = await db.selectFrom('jobs').select('status').where('id', '=', row.job_id).executeTakeFirst();
     if (holder && (holder.status === 'queued' || holder.status === 'running')) return { free: false, reason: 'reserved by another export' };
   }
-  let st: fs.Stats;
+  return diskVerdict(file, row, who);
+}
+
+/** What is recorded of a path, as verdictFor and the enqueue planner read it. */
+type OutputFileRow = Pick<Selectable<OutputFilesTable>, 'document_id' | 'bytes' | 'sha256' | 'pending_bytes' | 'pending_sha256'>;
+
+/**
+ * The rules above past the database's (no source, no other export's reservation): what is on
+ * disk at `file`, given the path's output_files row if any.
+ */
+export function diskVerdict(file: string, row: OutputFileRow | undefined, who: ClaimInput): Verdict {
+  let st: fs.Stats | undefined;
   try {
-    st = fs.lstatSync(file);
+    // No exception for the usual answer (nothing there): building one cost more than the lstat.
+    st = fs.lstatSync(file, { throwIfNoEntry: false });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { free: true, mode: 'new' };
     return { free: false, reason: (e as NodeJS.ErrnoException).code ?? 'unreadable' };
   }
+  if (!st) return { free: true, mode: 'new' };
   // A folder, a symlink (perhaps to a source), a device: never ours to replace.
   if (!st.isFile()) return { free: false, reason: 'not a regular file' };
   if (row && row.document_id === who.documentId) {
@@ -126,22 +139,50 @@ export async function chooseOutputBase(
     .where('document_id', '=', input.documentId)
     .where('name_family', '=', family)
     .execute();
-  const ownNumbers = [...new Set(own.map((r) => r.name_number ?? 0))].filter((n) => n >= 2 && n <= MAX_NAME_NUMBER).sort((a, b) => a - b);
-  for (const n of ownNumbers) if (await isFree(n)) return nthName(input.base, n);
-  const top = await db
-    .selectFrom('output_files')
-    .select((eb) => eb.fn.max('name_number').as('n'))
-    .where('name_family', '=', family)
-    .executeTakeFirst();
-  const after = Math.max(1, Number(top?.n ?? 0));
-  for (let n = after + 1; n <= MAX_NAME_NUMBER; n++) if (await isFree(n)) return nthName(input.base, n);
+  const ownNumbers = own.map((r) => r.name_number);
+  const top = () =>
+    db
+      .selectFrom('output_files')
+      .select((eb) => eb.fn.max('name_number').as('n'))
+      .where('name_family', '=', family)
+      .executeTakeFirst()
+      .then((r) => Number(r?.n ?? 0));
+  for (const n of laterNumbers(ownNumbers)) {
+    if (n === TOP) {
+      for (const m of numbersAfter(await top())) if (await isFree(m)) return nthName(input.base, m);
+      break;
+    }
+    if (await isFree(n)) return nthName(input.base, n);
+  }
+  throw noFreeName(input);
+}
+
+/** Where laterNumbers hands over to numbersAfter (the family's highest number is read then). */
+export const TOP = 0;
+
+/**
+ * The numbers tried after the base itself, in chooseOutputBase's order: the document's own
+ * numbered names in the family (exporting it again replaces its own files), then TOP.
+ */
+export function* laterNumbers(own: ReadonlyArray<number | null>): Generator<number> {
+  yield* [...new Set(own.map((n) => n ?? 0))].filter((n) => n >= 2 && n <= MAX_NAME_NUMBER).sort((a, b) => a - b);
+  yield TOP;
+}
+
+/** After the family's highest number `top`: the numbers above it, then the gaps below it. */
+export function* numbersAfter(top: number): Generator<number> {
+  const after = Math.max(1, top);
+  for (let n = after + 1; n <= MAX_NAME_NUMBER; n++) yield n;
   // The numbers after the highest are used up: the gaps below it, one by one.
-  for (let n = 2; n <= Math.min(after, MAX_NAME_NUMBER); n++) if (await isFree(n)) return nthName(input.base, n);
-  throw Errors.outputWriteFailed(fileFor(input.outDir, input.base, input.formats[0]!), `no free name up to "(${MAX_NAME_NUMBER})"`);
+  for (let n = 2; n <= Math.min(after, MAX_NAME_NUMBER); n++) yield n;
+}
+
+export function noFreeName(input: { outDir: string; base: string; formats: readonly ExportFormat[] }) {
+  return Errors.outputWriteFailed(fileFor(input.outDir, input.base, input.formats[0]!), `no free name up to "(${MAX_NAME_NUMBER})"`);
 }
 
 /** The columns chooseOutputBase counts names by (migration 0007). */
-function familyCols(key: string): { name_family: string; name_number: number } {
+export function familyCols(key: string): { name_family: string; name_number: number } {
   const { family, number } = nameFamilyOf(key);
   return { name_family: family, name_number: number };
 }

@@ -33,8 +33,8 @@ export function nameFamilyOf(key: string): { family: string; number: number } {
  * The family a job's numbered candidates "base (2)", "base (3)", … fall in: the folder's key
  * plus the base as given (not parsed: a base that ends in " (2)" numbers on from itself).
  */
-export function familyOfBase(outDir: string, base: string): string {
+export function familyOfBase(outDir: string, base: string, realDirs?: Map<string, string>): string {
   // outputKeyOf resolves the folder and case-folds like the keys it is compared with.
-  const key = outputKeyOf(path.join(outDir, `${base} (2).x`));
+  const key = outputKeyOf(path.join(outDir, `${base} (2).x`), realDirs);
   return nameFamilyOf(key).family;
 }

@@ -23,10 +23,20 @@ function realOrResolved(p: string): string {
   }
 }
 
-/** The key of an output path: its folder resolved, its own name kept (it may be a symlink we must not follow). */
-export function outputKeyOf(file: string): string {
+/**
+ * The key of an output path: its folder resolved, its own name kept (it may be a symlink we must
+ * not follow). `realDirs` keeps folders resolved already, for many keys in one folder at once
+ * (one enqueue transaction), not for longer: a folder may be moved.
+ */
+export function outputKeyOf(file: string, realDirs?: Map<string, string>): string {
   const abs = path.resolve(file);
-  return foldKey(path.join(realOrResolved(path.dirname(abs)), path.basename(abs)));
+  const dir = path.dirname(abs);
+  let real = realDirs?.get(dir);
+  if (real === undefined) {
+    real = realOrResolved(dir);
+    realDirs?.set(dir, real);
+  }
+  return foldKey(path.join(real, path.basename(abs)));
 }
 
 /** The key of a source file: the file itself resolved (a symlink's target is the source). */

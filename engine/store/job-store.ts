@@ -139,8 +139,17 @@ export class JobStore {
 
   /** Inserts a queued job; call inside `immediate()` together with the stage-state write. */
   static async insert(trx: Kysely<Database>, job: NewJob): Promise<JobRow> {
+    const row = JobStore.newRow(job, 0);
+    return trx.insertInto('jobs').values({ ...row, change_no: NEXT_CHANGE_NO }).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /**
+   * The row insert() writes, with `changeNo` (the highest change number + 1 at its write), for
+   * a caller that inserts many at once (jobs/enqueue-plan.ts). `specJson` is JSON.stringify(spec).
+   */
+  static newRow(job: NewJob, changeNo: number, specJson = JSON.stringify(job.spec)): JobRow {
     const now = Date.now();
-    const row: JobRow = {
+    return {
       id: randomUUID(),
       document_id: job.documentId,
       stage_id: job.stageId,
@@ -163,7 +172,7 @@ export class JobStore {
       finished_at: null,
       error_code: null,
       error_message: null,
-      spec: JSON.stringify(job.spec),
+      spec: specJson,
       source_sha256: job.spec.source.sha256,
       outputs: '[]',
       warnings: '[]',
@@ -171,9 +180,8 @@ export class JobStore {
       doc_revision: job.spec.source.revision,
       dedupe_key: job.dedupeKey,
       seq: 1,
-      change_no: 0,
+      change_no: changeNo,
     };
-    return trx.insertInto('jobs').values({ ...row, change_no: NEXT_CHANGE_NO }).returningAll().executeTakeFirstOrThrow();
   }
 
   static async findActiveByDedupeKey(trx: Kysely<Database>, dedupeKey: string): Promise<JobRow | undefined> {
