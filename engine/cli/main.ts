@@ -35,6 +35,9 @@ import { ProgressView, formatJobLine, jobJson, plural } from './progress-view.ts
 
 const USAGE = topLevelUsage();
 
+/** bin/quire asks each command's --help of the bundle it built, to answer --help without loading it. */
+export { COMMAND_NAMES };
+
 interface Io {
   out: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
   err: { write(s: string): unknown };

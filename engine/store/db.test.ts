@@ -2,7 +2,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
 import { outputKeyOf } from '../jobs/output-keys.ts';
-import { createMigrator, integrityCheck, openDatabase } from './db.ts';
+import BetterSqlite3 from 'better-sqlite3';
+import { allMigrationsApplied, createMigrator, integrityCheck, openDatabase } from './db.ts';
 import { JobStore } from './job-store.ts';
 import { LATEST_MIGRATION, MIGRATIONS } from './migrations.ts';
 
@@ -19,6 +20,27 @@ describe('openDatabase', () => {
     expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
     expect(await integrityCheck(store.sqlite)).toBe('ok');
     await store.close();
+  });
+
+  it('tells an up-to-date file from a new, a partly migrated or a foreign one in one query', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const names = Object.keys(MIGRATIONS);
+    const fresh = new BetterSqlite3(path.join(dir, 'new.db'));
+    expect(allMigrationsApplied(fresh)).toBe(false);
+    fresh.close();
+    const older = await openDatabase(path.join(dir, 'older.db'), { migrateTo: names.at(-2) });
+    expect(allMigrationsApplied(older.sqlite)).toBe(false);
+    await older.close();
+    // Opening it again brings it up to date; then the check says so.
+    const upgraded = await openDatabase(path.join(dir, 'older.db'));
+    expect(allMigrationsApplied(upgraded.sqlite)).toBe(true);
+    expect(upgraded.sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all()).toEqual([...names].sort());
+    await upgraded.close();
+    const other = new BetterSqlite3(path.join(dir, 'other.db'));
+    other.exec('CREATE TABLE kysely_migration (name TEXT)');
+    expect(allMigrationsApplied(other)).toBe(false);
+    other.close();
   });
 
   it('migrates a database made before change numbers and warnings (0002) to the latest, keeping rows', async () => {

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
 import { MIGRATIONS } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -44,6 +44,20 @@ function throwOnMigrationError(result: MigrationResultSet, file: string): void {
   }
 }
 
+/**
+ * Every migration already applied, from one query: Kysely's own check (getMigrations) first
+ * inspects every table, a query each, at every start. Anything unsure (no table yet, a file
+ * that is not a database) says no and the migrator decides, as before.
+ */
+export function allMigrationsApplied(sqlite: BetterSqlite3.Database): boolean {
+  try {
+    const applied = new Set(sqlite.prepare(`SELECT name FROM "${DEFAULT_MIGRATION_TABLE}"`).pluck().all());
+    return Object.keys(MIGRATIONS).every((name) => applied.has(name));
+  } catch {
+    return false;
+  }
+}
+
 export async function openDatabase(file: string, options: OpenDatabaseOptions = {}): Promise<QuireDb> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file, { timeout: 15_000 });
@@ -60,7 +74,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     // pending migrations commit together or not at all; IMMEDIATE also makes a second process
     // starting at the same moment wait instead of migrating alongside.
     // An up-to-date file is only read (no write lock taken just to open it).
-    const pending = options.migrateTo || (await migrator.getMigrations()).some((m) => !m.executedAt);
+    const pending = options.migrateTo || (!allMigrationsApplied(sqlite) && (await migrator.getMigrations()).some((m) => !m.executedAt));
     if (pending) {
       await sql`begin immediate`.execute(db);
       try {
