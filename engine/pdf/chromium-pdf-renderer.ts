@@ -68,7 +68,7 @@ const LAUNCH_TIMEOUT_MS = 30_000;
 const IDLE_PAGE_MS = 30_000;
 /** A page that printed more than this is emptied (about:blank) before it waits, so it holds no big document. */
 const EMPTY_AFTER_BYTES = 1024 * 1024;
-const CONTEXT_CLOSE_GRACE_MS = 5_000;
+const PAGE_CLOSE_GRACE_MS = 5_000;
 /** How long close() lets Chromium exit by itself before its process tree is killed. */
 const BROWSER_CLOSE_GRACE_MS = 5_000;
 
@@ -81,13 +81,12 @@ const CONTEXT_OPTIONS: BrowserContextOptions = {
 };
 
 /**
- * A page kept for the next render, in a context of its own whose router answers only the
- * current render's images: with JavaScript off and every other request blocked, a document can
- * leave nothing behind for the next one to see.
+ * A page kept for the next render, whose own router answers only the current render's images:
+ * with JavaScript off and every other request blocked, a document can leave nothing behind for
+ * the next one to see. Print pages share one context (see LaunchedBrowser.printContext).
  */
 interface WarmPage {
   launched: LaunchedBrowser;
-  context: BrowserContext;
   page: Page;
   /** The images this render's page may load (PdfRenderRequest.assets); null between renders. */
   assets: Record<string, PrintAsset> | null;
@@ -103,9 +102,9 @@ interface WarmPage {
 
 /**
  * Renders standalone HTML to PDF with the system Chromium through playwright-core. One
- * browser is launched on the first render and shared; a render prints in a page of a context
- * of its own (kept warm for the next one), with JavaScript off, the document written into the
- * page and every request except the render's own images blocked. If the browser dies or its
+ * browser is launched on the first render and shared; a render prints in a page of its own
+ * (kept warm for the next one), with JavaScript off, the document written into the page and
+ * every request except the render's own images blocked. If the browser dies or its
  * connection drops, its process tree is killed, its folder removed, and each render in flight
  * is tried once more on a fresh browser before it fails with CHROMIUM_FAILED.
  *
@@ -214,8 +213,8 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       return await Promise.race([work, run.stopped]);
     } catch (error) {
       if (!run.reason) throw error;
-      // Nothing of this render outlives the call: its context is closed (or never opened).
-      await run.contextClosed;
+      // Nothing of this render outlives the call: its page is closed (or never opened).
+      await run.closed;
       throw run.reason;
     } finally {
       clearTimeout(timer);
@@ -250,28 +249,38 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       let warm: WarmPage;
       if (reused) {
         warm = reused;
-        run.context = warm.context;
+        run.page = warm.page;
       } else {
         let context: BrowserContext;
         try {
-          context = await browser.newContext(CONTEXT_OPTIONS);
+          context = await launched.printContext();
         } catch (error) {
           throw run.reason ?? failure(error, browser);
         }
-        run.context = context;
+        run.throwIfStopped();
+        const opening = context.newPage();
+        // A render stopped while its page opens closes the page once it exists.
+        opening.then((page) => void (run.reason && page.close().catch(() => {})), () => {});
+        let page: Page;
+        try {
+          page = await opening;
+        } catch (error) {
+          throw run.reason ?? failure(error, browser);
+        }
+        run.page = page;
         try {
           run.throwIfStopped();
           const fresh: PendingPage & Pick<WarmPage, 'policy'> = { assets: null, assetError: null, policy: null };
-          await context.route('**/*', (route) => serveOnlyAssets(route, fresh));
-          const page = await context.newPage();
+          // The page's own router: the context is shared by every print page.
+          await page.route('**/*', (route) => serveOnlyAssets(route, fresh));
           // Its renderer may be new: below the engine too.
           launched.lowerPriority(true);
           // Our own timer bounds the render; Playwright's 30 s default would cut large documents short.
           page.setDefaultTimeout(0);
           page.setDefaultNavigationTimeout(0);
-          warm = Object.assign(fresh, { launched, context, page });
+          warm = Object.assign(fresh, { launched, page });
         } catch (error) {
-          await context.close().catch(() => {});
+          await page.close().catch(() => {});
           throw run.reason ?? failure(error, browser);
         }
       }
@@ -299,7 +308,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         printed = true;
         return { pdf, pages: countPdfPages(pdf) };
       } catch (error) {
-        throw run.reason ?? failure(error, browser);
+        throw await settledFailure(error, browser, run);
       } finally {
         warm.page.off('crash', onCrash);
         warm.assets = null;
@@ -307,7 +316,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         // One that loaded images is emptied too (they stay decoded in it otherwise).
         const held = Buffer.byteLength(request.html) + (Object.keys(request.assets ?? {}).length > 0 ? EMPTY_AFTER_BYTES : 0);
         if (printed && !run.reason && browser.isConnected()) await this.#keepIdle(warm, held);
-        else await warm.context.close().catch(() => {});
+        else await warm.page.close().catch(() => {});
       }
     } finally {
       browser.off('disconnected', onDisconnected);
@@ -320,7 +329,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       const warm = this.#idle.pop();
       if (!warm) return undefined;
       if (warm.launched === launched && launched.browser.isConnected() && !warm.page.isClosed()) return warm;
-      void warm.context.close().catch(() => {});
+      void warm.page.close().catch(() => {});
     }
   }
 
@@ -331,11 +340,11 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         warm.policy = null;
       }
     } catch {
-      await warm.context.close().catch(() => {});
+      await warm.page.close().catch(() => {});
       return;
     }
     if (this.#idle.length >= this.#slots.size || this.#browser === undefined) {
-      await warm.context.close().catch(() => {});
+      await warm.page.close().catch(() => {});
       return;
     }
     this.#idle.push(warm);
@@ -347,7 +356,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   async #closeIdle(): Promise<void> {
     clearTimeout(this.#idleTimer);
     const idle = this.#idle.splice(0);
-    await Promise.all(idle.map((warm) => warm.context.close().catch(() => {})));
+    await Promise.all(idle.map((warm) => warm.page.close().catch(() => {})));
   }
 
   #getBrowser(): Promise<LaunchedBrowser> {
@@ -375,7 +384,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     let launched: LaunchedBrowser | undefined;
     try {
       // A persistent context is the public way to put the profile in a folder of ours; the
-      // renders still get fresh contexts of their own (browser.newContext).
+      // renders print in a context of their own (LaunchedBrowser.printContext).
       const defaultContext = await chromium.launchPersistentContext(profileDir, {
         executablePath,
         headless: true,
@@ -423,6 +432,26 @@ class LaunchedBrowser {
     readonly tempDir: string,
     readonly onDisposed: () => void,
   ) {}
+
+  #printContext: Promise<BrowserContext> | undefined;
+
+  /**
+   * The context every print page opens in. One, not one per page: pages of one context share a
+   * renderer process and its caches (fonts decoded once), and two contexts printing side by
+   * side took 10–20 % more of Chromium's CPU. Nothing a page holds reaches another: JavaScript
+   * is off, each page routes its own requests, and images are served uncached (no-store).
+   */
+  printContext(): Promise<BrowserContext> {
+    if (!this.#printContext) {
+      const opening = this.browser.newContext(CONTEXT_OPTIONS);
+      this.#printContext = opening;
+      // A context that could not open is asked for again by the next render.
+      opening.catch(() => {
+        if (this.#printContext === opening) this.#printContext = undefined;
+      });
+    }
+    return this.#printContext;
+  }
 
   /**
    * Puts the browser's processes below the engine's thread (CHROMIUM_NICENESS): printing uses
@@ -500,12 +529,12 @@ function lost(reason: string): QuireError {
   return error;
 }
 
-/** Why a render stopped early (timeout, cancel, crash), and the context to close when it does. */
+/** Why a render stopped early (timeout, cancel, crash), and the page to close when it does. */
 class RenderRun {
   reason: QuireError | undefined;
-  context: BrowserContext | undefined;
-  /** Settles once the stopped render's context is closed, or after a grace period. */
-  contextClosed: Promise<void> = Promise.resolve();
+  page: Page | undefined;
+  /** Settles once the stopped render's page is closed, or after a grace period. */
+  closed: Promise<void> = Promise.resolve();
   readonly stopped: Promise<never>;
   #reject!: (error: QuireError) => void;
 
@@ -518,12 +547,12 @@ class RenderRun {
     if (this.reason) return;
     this.reason = reason;
     this.#reject(reason);
-    if (!this.context) return; // none open yet: #renderIn will not open one now
-    // Closing the context interrupts whatever Chromium is doing for this render. We wait for
-    // the close, not for the render's promise: Playwright may never settle a newPage() that
-    // raced the close (seen with 1.65). A wedged browser must not hold up the rejection.
-    const closing = this.context.close().catch(() => {});
-    this.contextClosed = Promise.race([closing, delay(CONTEXT_CLOSE_GRACE_MS)]);
+    if (!this.page) return; // none open yet: #renderIn closes it as it opens
+    // Closing the page interrupts whatever Chromium is doing for this render. We wait for the
+    // close, not for the render's promise: Playwright may never settle a call that raced the
+    // close (seen with 1.65). A wedged browser must not hold up the rejection.
+    const closing = this.page.close().catch(() => {});
+    this.closed = Promise.race([closing, delay(PAGE_CLOSE_GRACE_MS)]);
   }
 
   throwIfStopped(): void {
@@ -620,6 +649,29 @@ function failure(error: unknown, browser: Browser): QuireError {
   if (isQuireError(error)) return error;
   // The call failed because the browser went away before its 'disconnected' event arrived.
   return browser.isConnected() ? Errors.pdfFailed(firstLine(error)) : lost('the browser exited or its connection dropped during the render');
+}
+
+/** What Playwright says of a call whose page, context or browser went away under it. */
+const TARGET_GONE = /has been closed|Target closed|has disconnected/i;
+
+/**
+ * Why the render failed. A call can fail for a dropped connection (a page over the pipe's
+ * limit) before the browser's 'disconnected' event is seen: such an error waits up to a second
+ * for it, so the render is retried on a fresh browser instead of failing with PDF_FAILED.
+ */
+async function settledFailure(error: unknown, browser: Browser, run: RenderRun): Promise<QuireError> {
+  if (!run.reason && browser.isConnected() && TARGET_GONE.test(firstLine(error))) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        browser.off('disconnected', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 1_000);
+      browser.on('disconnected', done);
+    });
+  }
+  return run.reason ?? failure(error, browser);
 }
 
 function firstLine(error: unknown): string {
