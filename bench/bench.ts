@@ -705,7 +705,7 @@ async function caseScale(): Promise<CaseResult> {
     const pss = (a: Variant, b: Variant) => (a.medianPssMB && b.medianPssMB ? Math.round((a.medianPssMB / b.medianPssMB) * 100) / 100 : null);
     res.ratios.push({ what: `Quire / floor (same HTML), peak PSS, ${n}×`, ratio: pss(quire, floorHtml) }, { what: `Quire / floor (marked + plain CSS), peak PSS, ${n}×`, ratio: pss(quire, floor) });
   }
-  res.notes.push("All print with tagged PDF, outline, header/footer, A4. The floor (floor.mjs, marked + plain CSS) loads the images from the document folder by file URL; Quire serves them to its print page from its asset store by request interception. 'floor, Quire's HTML' writes Quire's standalone HTML export (images inlined as data: URIs) into a page with setContent and prints it with Quire's page.pdf() options: the same output as Quire's, which the target compares against. Memory grows no faster than the floor's when the PSS ratios stay level from 1× to 16×.");
+  res.notes.push("All print with tagged PDF, outline, header/footer, A4. The floor (floor.mjs, marked + plain CSS) loads the images from the document folder by file URL; Quire serves them to its print page from its asset store by request interception. 'floor, Quire's HTML' writes Quire's standalone HTML export (images inlined as data: URIs) into a page with setContent (or, over 64 MB, too big for one DevTools message, as at 16×, navigates to its file: URL) and prints it with Quire's page.pdf() options: the same output as Quire's, which the target compares against. Memory grows no faster than the floor's when the PSS ratios stay level from 1× to 16×.");
   return res;
 }
 

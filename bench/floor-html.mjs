@@ -2,7 +2,8 @@
 // The raw-Chromium floor for Quire's own export HTML (issue #10: "the floor printing the same
 // export HTML with the same options"): ONE warm browser, N pages (default 2) in one context
 // printing in parallel, each file written into its page with page.setContent (measured cheaper
-// for Chromium than navigating to its file: URL; --load file does that instead) and printed with
+// for Chromium than navigating to its file: URL; --load file does that instead; a file too big to
+// go over the DevTools pipe as one message, > 64 MB, is navigated to) and printed with
 // exactly the page.pdf() options Quire uses for it (tagged, outline, header/footer, margins, size).
 // No job store, no worker threads, no Markdown: what is left is what Chromium itself costs.
 //   node floor-html.mjs --options options.json [--out DIR] [--concurrency N] [--load setcontent|file]
@@ -38,7 +39,7 @@ const browser = await chromium.launch({
 const context = await browser.newContext({ javaScriptEnabled: false });
 const tLaunch = performance.now() - tLaunch0;
 
-let loadMs = 0, pdfMs = 0, docs = 0;
+let loadMs = 0, pdfMs = 0, docs = 0, navigated = 0;
 const queue = Object.entries(options);
 async function worker() {
   const page = await context.newPage();
@@ -48,7 +49,7 @@ async function worker() {
     if (!item) break;
     const [file, pdfOptions] = item;
     const t2 = performance.now();
-    if (load === 'file') await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    if (load === 'file' || (await fs.stat(file)).size > 64 * 1024 * 1024) { navigated++; await page.goto(pathToFileURL(file).href, { waitUntil: 'load' }); }
     else await page.setContent(await fs.readFile(file, 'utf8'), { waitUntil: 'load' });
     loadMs += performance.now() - t2;
     const t3 = performance.now();
@@ -64,7 +65,7 @@ await Promise.all(Array.from({ length: Math.max(1, conc) }, worker));
 const tWork = performance.now() - tWork0;
 await browser.close();
 console.error(JSON.stringify({
-  docs, concurrency: conc, load,
+  docs, concurrency: conc, load, navigated,
   launch_ms: +tLaunch.toFixed(1), work_ms: +tWork.toFixed(1), sum_goto_load_ms: +loadMs.toFixed(1), sum_pdf_ms: +pdfMs.toFixed(1),
   total_in_process_ms: +(performance.now() - T0).toFixed(1),
 }));

@@ -39,7 +39,7 @@ export type CommandName = 'export' | 'themes' | 'jobs' | 'resume' | 'cancel' | '
 
 /** Options most commands share: listed once under "Options for every command". */
 const DATA_DIR = { type: 'string', value: 'DIR', help: 'Data folder (default: QUIRE_DATA_DIR or the app\'s per-user folder)' } as const satisfies OptionSpec;
-const CONCURRENCY = { type: 'string', value: 'N', help: `Jobs run at once, ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max} (default: one less than the CPUs, 1 to 4)` } as const satisfies OptionSpec;
+const CONCURRENCY = { type: 'string', value: 'N', help: `Jobs run at once, ${CONCURRENCY_LIMITS.min} to ${CONCURRENCY_LIMITS.max} (default: the CPUs, 2 to 4)` } as const satisfies OptionSpec;
 const JSON_OUT = { type: 'boolean', help: 'Machine-readable output: one JSON object per line' } as const satisfies OptionSpec;
 const FRESH_STORE = {
   type: 'boolean',
