@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Errors } from '../api/errors.ts';
+import { pidAlive } from '../pdf/chromium-process.ts';
 
 const TEMP_SUFFIX = '.quire-tmp';
 
@@ -99,13 +100,7 @@ export function isDeadWriteProbe(name: string): boolean {
   const m = /^\.quire-write-probe-(\d+)-\d+$/.exec(name);
   if (!m) return false;
   const pid = Number(m[1]);
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return pid !== process.pid && !pidAlive(pid);
 }
 
 /**

@@ -60,9 +60,6 @@ export interface RunContext {
   stepDelayMs?: number;
 }
 
-// Defined beside the scheduler, whose start-up path must not load this module's imports.
-export { SHUTDOWN };
-
 const EXT: Record<ExportFormat, string> = { pdf: 'pdf', html: 'html', md: 'md' };
 
 export function outputPathsFor(outDir: string, base: string): Record<ExportFormat, string> {

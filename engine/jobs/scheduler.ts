@@ -9,6 +9,7 @@
  * await scheduler.stop();
  */
 import os from 'node:os';
+import { pidAlive } from '../pdf/chromium-process.ts';
 import type { JobRow, JobStore, Owner } from '../store/job-store.ts';
 
 export interface SchedulerOptions {
@@ -48,15 +49,6 @@ export function runnerIsGone(row: Pick<JobRow, 'heartbeat_at' | 'owner_host' | '
   const stale = row.heartbeat_at === null || now - row.heartbeat_at > leaseMs;
   if (row.owner_host === host && row.owner_pid !== null) return !pidAlive(row.owner_pid) || stale;
   return stale;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class Scheduler {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { findDiagrams, inlineDiagrams } from './diagrams.ts';
+import { findDiagrams } from './diagram-slots.ts';
+import { inlineDiagrams } from './diagrams.ts';
 import { createPipelinePool } from './pool.ts';
 
 const figure = (escaped: string, caption = '') =>

@@ -3,13 +3,11 @@
  * Inlining sanitizes every SVG and copies the whole document, so it runs in a pipeline worker.
  *
  * @example
- * const sources = findDiagrams(html);            // ['graph TD\n A-->B']
+ * const sources = findDiagrams(html);            // ['graph TD\n A-->B'] (diagram-slots.ts)
  * const out = inlineDiagrams(html, [svgOrNull]); // the figure's <pre> becomes <div class="quire-diagram-svg"><svg …></div>
  */
 import { slots } from './diagram-slots.ts';
 import { sanitizeHtml } from './sanitize.ts';
-
-export { DIAGRAM_MARK, findDiagrams } from './diagram-slots.ts';
 
 /**
  * `html` with figure n's <pre> replaced by `svgs[n]`, sanitized, in a
