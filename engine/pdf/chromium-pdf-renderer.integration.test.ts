@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
@@ -325,6 +325,13 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
       expect(group.length).toBeGreaterThanOrEqual(4);
       for (const pid of group) expect(os.getPriority(pid), `process ${pid}`).toBeGreaterThanOrEqual(CHROMIUM_NICENESS);
       expect(os.getPriority(process.pid)).toBeLessThan(CHROMIUM_NICENESS);
+      // Its session's autogroup too: nice inside a group does not weigh it against the engine's.
+      const autogroup = (pid: number | 'self') => readFileSync(`/proc/${pid}/autogroup`, 'utf8').trim().split(' nice ');
+      if (existsSync('/proc/self/autogroup')) {
+        const [browserGroup, browserNice] = autogroup(browser!.pid);
+        expect(browserGroup).not.toBe(autogroup('self')[0]);
+        expect(Number(browserNice)).toBeGreaterThanOrEqual(CHROMIUM_NICENESS);
+      }
     } finally {
       await own.close();
     }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Route } from 'playwright-core';
 import { Errors, isQuireError, type QuireError } from '../api/errors.ts';
 import type { PdfOptions } from '../api/types.ts';
-import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, lowerPriority, pidAlive, processGroupOf, waitForExit } from './chromium-process.ts';
+import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, lowerAutogroup, lowerPriority, pidAlive, processGroupOf, waitForExit } from './chromium-process.ts';
 import { DiagramDrawer, openChromiumDiagramPage } from './diagram-renderer.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
 import { PRINT_ASSET_BASE } from '../pipeline/print-assets.ts';
@@ -455,12 +455,16 @@ class LaunchedBrowser {
 
   /**
    * Puts the browser's processes below the engine's thread (CHROMIUM_NICENESS): printing uses
-   * every core in a batch, and the engine must still answer at once. `lookUp` finds the group's
-   * processes again (at launch, and when a page may have started a renderer).
+   * every core in a batch, and the engine must still answer at once. Each thread is lowered,
+   * and on Linux the browser's autogroup too (its session's, see lowerAutogroup). `lookUp`
+   * finds the group's processes again (at launch, and when a page may have started a renderer).
    */
   lowerPriority(lookUp: boolean): void {
     if (this.pid === undefined) return;
-    if (lookUp || this.#group.length === 0) this.#group = processGroupOf(this.pid);
+    if (lookUp || this.#group.length === 0) {
+      this.#group = processGroupOf(this.pid);
+      lowerAutogroup(this.pid);
+    }
     lowerPriority(this.#group);
   }
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { chromiumTempPrefix, killProcessTree, lowerPriority, ownerPidOf, processGroupOf, pidAlive, waitForExit } from './chromium-process.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { chromiumTempPrefix, killProcessTree, lowerAutogroup, lowerPriority, ownerPidOf, processGroupOf, pidAlive, waitForExit } from './chromium-process.ts';
 
 describe('chromium-process', () => {
   it('names a launch folder after the launching process, and reads the pid back only from such names', () => {
@@ -44,6 +45,30 @@ describe('chromium-process', () => {
     } finally {
       killProcessTree(parent.pid!);
       outsider.kill('SIGKILL');
+    }
+  });
+
+  it.skipIf(!existsSync('/proc/self/autogroup'))("lowers the autogroup of a process in a session of its own, never the engine's own, never raising it", async () => {
+    const autogroup = (pid: number | 'self') => readFileSync(`/proc/${pid}/autogroup`, 'utf8').trim();
+    // A detached child starts a session, so an autogroup, of its own (as Playwright starts Chromium).
+    const detached = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    const sameSession = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const ours = autogroup('self');
+      expect(autogroup(detached.pid!).split(' ')[0]).not.toBe(ours.split(' ')[0]);
+      expect(lowerAutogroup(detached.pid!, 7)).toBe(true);
+      expect(autogroup(detached.pid!)).toMatch(/ nice 7$/);
+      // Lower only: a group at 7 is not raised to 5.
+      expect(lowerAutogroup(detached.pid!, 5)).toBe(false);
+      expect(autogroup(detached.pid!)).toMatch(/ nice 7$/);
+      // A child in the engine's session shares the engine's autogroup: left alone.
+      expect(lowerAutogroup(sameSession.pid!, 7)).toBe(false);
+      expect(autogroup('self')).toBe(ours);
+      // Gone: false, no throw.
+      expect(lowerAutogroup(2 ** 22 + 1, 7)).toBe(false);
+    } finally {
+      detached.kill('SIGKILL');
+      sameSession.kill('SIGKILL');
     }
   });
 });
