@@ -15,7 +15,7 @@ import { immediate, openDatabase } from '../store/db.ts';
 import { DocumentStore } from '../store/document-store.ts';
 import { insertTestJob } from '../store/test-jobs.ts';
 import { outputKeyOf } from './output-keys.ts';
-import { chooseOutputBase, publishOutput, readIntactOutput, reserveOutputs } from './output-claims.ts';
+import { chooseOutputBase, diskVerdict, publishOutput, readIntactOutput, reserveOutputs } from './output-claims.ts';
 
 const dirs: string[] = [];
 const engines: Engine[] = [];
@@ -250,5 +250,22 @@ describe('a crash between publishing an output and recording it', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('diskVerdict', () => {
+  it('is free only for nothing there or a file of its own; a folder, a symlink or an unreachable path is not, with the reason', () => {
+    const dir = tempDir('quire-verdict-');
+    dirs.push(dir);
+    const who = { documentId: 'doc-1', jobId: null, overwrite: false };
+    expect(diskVerdict(path.join(dir, 'new.pdf'), undefined, who)).toEqual({ free: true, mode: 'new' });
+    fs.mkdirSync(path.join(dir, 'folder.pdf'));
+    expect(diskVerdict(path.join(dir, 'folder.pdf'), undefined, { ...who, overwrite: true })).toEqual({ free: false, reason: 'not a regular file' });
+    fs.writeFileSync(path.join(dir, 'theirs.pdf'), 'not ours');
+    fs.symlinkSync(path.join(dir, 'theirs.pdf'), path.join(dir, 'link.pdf'));
+    expect(diskVerdict(path.join(dir, 'link.pdf'), undefined, { ...who, overwrite: true })).toEqual({ free: false, reason: 'not a regular file' });
+    expect(diskVerdict(path.join(dir, 'theirs.pdf'), undefined, who)).toEqual({ free: false, reason: 'a file Quire did not write for this document' });
+    // A file where a folder of the path should be: lstat throws ENOTDIR, not "nothing there".
+    expect(diskVerdict(path.join(dir, 'theirs.pdf', 'x.pdf'), undefined, who)).toEqual({ free: false, reason: 'ENOTDIR' });
   });
 });

@@ -94,7 +94,7 @@ export function diskVerdict(file: string, row: OutputFileRow | undefined, who: C
     // No exception for the usual answer (nothing there): building one cost more than the lstat.
     st = fs.lstatSync(file, { throwIfNoEntry: false });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { free: true, mode: 'new' };
+    // Not ENOENT (answered as undefined): ENOTDIR, EACCES, ELOOP… — not free, and why.
     return { free: false, reason: (e as NodeJS.ErrnoException).code ?? 'unreadable' };
   }
   if (!st) return { free: true, mode: 'new' };

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// The raw-Chromium floor for Quire's own export HTML (issue #10: "the floor printing the same
+// export HTML with the same options"): ONE warm browser, N pages (default 2) in one context
+// printing in parallel, each file written into its page with page.setContent (measured cheaper
+// for Chromium than navigating to its file: URL; --load file does that instead; a file too big to
+// go over the DevTools pipe as one message, > 64 MB, is navigated to) and printed with
+// exactly the page.pdf() options Quire uses for it (tagged, outline, header/footer, margins, size).
+// No job store, no worker threads, no Markdown: what is left is what Chromium itself costs.
+//   node floor-html.mjs --options options.json [--out DIR] [--concurrency N] [--load setcontent|file]
+// options.json: { "<absolute html path>": <page.pdf options>, ... }, written by bench/bench.ts.
+// Writes DIR/<name>.pdf. Prints a timing breakdown (JSON) to stderr.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import http from 'node:http';
+let httpBase = null;
+if (process.env.FONTHTTP) {
+  const srv = http.createServer(async (req, res) => {
+    const m = /^\/f\/(\w+\.woff2)$/.exec(req.url);
+    if (!m) { res.writeHead(404); return res.end(); }
+    const body = await fs.readFile(path.join(process.env.FONTHTTP, m[1]));
+    res.writeHead(200, { 'content-type': 'font/woff2', 'cache-control': 'public, max-age=31536000, immutable', 'access-control-allow-origin': '*' });
+    res.end(body);
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  httpBase = `http://127.0.0.1:${srv.address().port}`;
+  srv.unref();
+}
+
+const T0 = performance.now();
+const argv = process.argv.slice(2);
+let outDir = 'out-floor';
+let conc = 2;
+let optionsFile = null;
+let load = 'setcontent';
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === '--out') outDir = argv[++i];
+  else if (argv[i] === '--concurrency') conc = Number(argv[++i]);
+  else if (argv[i] === '--options') optionsFile = argv[++i];
+  else if (argv[i] === '--load') load = argv[++i];
+}
+if (!optionsFile || !['setcontent', 'file'].includes(load)) { console.error('usage: floor-html.mjs --options options.json [--out DIR] [--concurrency N] [--load setcontent|file]'); process.exit(2); }
+const options = JSON.parse(await fs.readFile(optionsFile, 'utf8'));
+await fs.mkdir(outDir, { recursive: true });
+
+const tLaunch0 = performance.now();
+const browser = await chromium.launch({
+  executablePath: process.env.QUIRE_BENCH_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'],
+});
+// JavaScript off, as Quire prints: the export HTML has no script to run.
+const context = await browser.newContext({ javaScriptEnabled: false });
+const tLaunch = performance.now() - tLaunch0;
+
+let loadMs = 0, pdfMs = 0, docs = 0, navigated = 0;
+const queue = Object.entries(options);
+async function worker() {
+  const page = await context.newPage();
+  if (process.env.FONTDIR) {
+    const cache = new Map();
+    await page.route('**/*', async (route) => {
+      const u = route.request().url();
+      const m = /^https:\/\/quire\.invalid\/f\/(\w+\.woff2)$/.exec(u);
+      if (!m) return route.abort();
+      let body = cache.get(m[1]);
+      if (!body) { body = await fs.readFile(path.join(process.env.FONTDIR, m[1])); cache.set(m[1], body); }
+      return route.fulfill({ status: 200, contentType: 'font/woff2', body, headers: { 'cache-control': 'public, max-age=31536000, immutable', 'access-control-allow-origin': '*' } });
+    });
+  }
+  page.setDefaultTimeout(0);
+  for (;;) {
+    const item = queue.shift();
+    if (!item) break;
+    const [file, pdfOptions] = item;
+    const t2 = performance.now();
+    if (load === 'file' || (await fs.stat(file)).size > 64 * 1024 * 1024) { navigated++; await page.goto(pathToFileURL(file).href, { waitUntil: 'load' }); }
+    else { let h = await fs.readFile(file, 'utf8'); if (httpBase) h = h.replaceAll('https://quire.invalid', httpBase); await page.setContent(h, { waitUntil: 'load' }); }
+    loadMs += performance.now() - t2;
+    const t3 = performance.now();
+    const buf = await page.pdf(pdfOptions);
+    pdfMs += performance.now() - t3;
+    await fs.writeFile(path.resolve(outDir, path.basename(file).replace(/\.html$/i, '') + '.pdf'), buf);
+    docs++;
+  }
+  await page.close();
+}
+const tWork0 = performance.now();
+await Promise.all(Array.from({ length: Math.max(1, conc) }, worker));
+const tWork = performance.now() - tWork0;
+await browser.close();
+console.error(JSON.stringify({
+  docs, concurrency: conc, load, navigated,
+  launch_ms: +tLaunch.toFixed(1), work_ms: +tWork.toFixed(1), sum_goto_load_ms: +loadMs.toFixed(1), sum_pdf_ms: +pdfMs.toFixed(1),
+  total_in_process_ms: +(performance.now() - T0).toFixed(1),
+}));
