@@ -337,6 +337,28 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
     }
   });
 
+  it('warmUp opens the first print page ahead, and the first render prints in it rather than in a page of its own', async () => {
+    const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium', printSlots: 2 });
+    try {
+      own.warmUp();
+      own.warmUp(); // once is enough: no second page
+      await vi.waitFor(() => expect(own.idlePages).toBe(1), { timeout: 30_000 });
+      const pdf = await own.render(request(sampleHtml('Warm', 1), PLAIN));
+      expect(pdfText(pdf.pdf)).toContain('Warm');
+      // The warm page went back to wait; a page of its own would have made two.
+      expect(own.idlePages).toBe(1);
+      // A render that starts while the page is still opening waits for it instead.
+      await own.close();
+      own.warmUp();
+      const second = await own.render(request(sampleHtml('Racing', 1), PLAIN));
+      expect(pdfText(second.pdf)).toContain('Racing');
+      expect(own.idlePages).toBe(1);
+    } finally {
+      await own.close();
+    }
+    expect(own.idlePages).toBe(0);
+  });
+
   it('launches with fresh temporary folders, removed by close(); close is idempotent; render after close relaunches', async () => {
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium' });
     try {

@@ -130,6 +130,8 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   /** Every browser launched and not yet disposed, including ones whose connection dropped. */
   readonly #live = new Set<LaunchedBrowser>();
   readonly #idle: WarmPage[] = [];
+  /** The page warmUp() is opening, until a render takes it or it joins #idle. */
+  #warming: { launched: LaunchedBrowser; page: Promise<WarmPage | undefined> } | undefined;
   readonly #slots: PrintSlots;
   #idleTimer: NodeJS.Timeout | undefined;
   /** Mermaid's page, in its own context of the same browser (see diagram-renderer.ts). */
@@ -140,19 +142,45 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     this.#slots = new PrintSlots(options.printSlots ?? defaultPrintSlots());
   }
 
+  /** How many print pages wait for the next document (at most the print slots). */
+  get idlePages(): number {
+    return this.#idle.length;
+  }
+
   /** Mermaid sources to SVG, one result per source (see DiagramDrawer). */
   renderDiagrams(request: DiagramRenderRequest): Promise<DiagramResult[]> {
     return this.#diagrams.render(request);
   }
 
   /**
-   * Launches the browser now (if it is not running), so a job's first print does not wait for
-   * it: the runner calls this as a PDF job starts, while its document is still being prepared.
+   * Launches the browser now (if it is not running) and opens a print page in it, so a job's
+   * first print does not wait for them: the runner calls this as a PDF job starts, while its
+   * document is still being prepared. Opening the first page (its renderer process) took
+   * 0.4–1.5 s here, as long as the launch itself; a single-document export waited for both.
    */
   warmUp(): void {
-    this.#getBrowser().catch(() => {
-      // The first render launches again and reports why it cannot.
-    });
+    this.#getBrowser().then(
+      (launched) => {
+        if (this.#warming?.launched === launched || this.#idle.some((warm) => warm.launched === launched)) return;
+        const warming = {
+          launched,
+          page: this.#openPage(launched).then(
+            (warm) => warm,
+            () => undefined, // the first render opens its own and reports why it cannot
+          ),
+        };
+        this.#warming = warming;
+        void warming.page.then((warm) => {
+          // Not taken by a render meanwhile: it waits like any idle page (or is closed).
+          if (this.#warming !== warming) return;
+          this.#warming = undefined;
+          if (warm) void this.#keepIdle(warm, 0);
+        });
+      },
+      () => {
+        // The first render launches again and reports why it cannot.
+      },
+    );
   }
 
   async render(request: PdfRenderRequest): Promise<PdfRenderResult> {
@@ -229,6 +257,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   async close(): Promise<void> {
     const launching = this.#browser;
     this.#browser = undefined;
+    this.#warming = undefined; // its page goes with its browser
     await this.#diagrams.close();
     await this.#closeIdle();
     await launching?.catch(() => undefined);
@@ -245,44 +274,20 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     try {
       if (!browser.isConnected()) onDisconnected();
       run.throwIfStopped();
-      const reused = this.#takeIdle(launched);
-      let warm: WarmPage;
-      if (reused) {
-        warm = reused;
+      let warm = this.#takeIdle(launched) ?? (await this.#takeWarming(launched, run));
+      if (warm) {
         run.page = warm.page;
       } else {
-        let context: BrowserContext;
-        try {
-          context = await launched.printContext();
-        } catch (error) {
-          throw run.reason ?? failure(error, browser);
-        }
-        run.throwIfStopped();
-        const opening = context.newPage();
+        const opening = this.#openPage(launched);
         // A render stopped while its page opens closes the page once it exists.
-        opening.then((page) => void (run.reason && page.close().catch(() => {})), () => {});
-        let page: Page;
+        opening.then((w) => void (run.reason && w.page.close().catch(() => {})), () => {});
         try {
-          page = await opening;
+          warm = await opening;
         } catch (error) {
           throw run.reason ?? failure(error, browser);
         }
-        run.page = page;
-        try {
-          run.throwIfStopped();
-          const fresh: PendingPage & Pick<WarmPage, 'policy'> = { assets: null, assetError: null, policy: null };
-          // The page's own router: the context is shared by every print page.
-          await page.route('**/*', (route) => serveOnlyAssets(route, fresh));
-          // Its renderer may be new: below the engine too.
-          launched.lowerPriority(true);
-          // Our own timer bounds the render; Playwright's 30 s default would cut large documents short.
-          page.setDefaultTimeout(0);
-          page.setDefaultNavigationTimeout(0);
-          warm = Object.assign(fresh, { launched, page });
-        } catch (error) {
-          await page.close().catch(() => {});
-          throw run.reason ?? failure(error, browser);
-        }
+        run.page = warm.page;
+        run.throwIfStopped();
       }
       // Chromium raises some of its threads again when it may (run as root); a few syscalls.
       launched.lowerPriority(false);
@@ -321,6 +326,48 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     } finally {
       browser.off('disconnected', onDisconnected);
     }
+  }
+
+  /**
+   * A print page of `launched`, in the shared print context, with its own router, below the
+   * engine's priority, and no Playwright time limit (each render has its own). Closed again if
+   * it cannot be set up.
+   */
+  async #openPage(launched: LaunchedBrowser): Promise<WarmPage> {
+    const page = await (await launched.printContext()).newPage();
+    try {
+      const fresh: PendingPage & Pick<WarmPage, 'policy'> = { assets: null, assetError: null, policy: null };
+      // The page's own router: the context is shared by every print page.
+      await page.route('**/*', (route) => serveOnlyAssets(route, fresh));
+      // Its renderer may be new: below the engine too.
+      launched.lowerPriority(true);
+      page.setDefaultTimeout(0);
+      page.setDefaultNavigationTimeout(0);
+      return Object.assign(fresh, { launched, page });
+    } catch (error) {
+      await page.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * The page warmUp() is opening, once open, if it is this browser's; the render's own stop
+   * (time limit, cancel, lost browser) ends the wait: a newPage of a dying browser may never
+   * settle.
+   */
+  async #takeWarming(launched: LaunchedBrowser, run: RenderRun): Promise<WarmPage | undefined> {
+    const warming = this.#warming;
+    // One of a browser since lost may never open: left to its fate, not waited for.
+    if (warming?.launched !== launched) return undefined;
+    this.#warming = undefined;
+    let warm: WarmPage | undefined;
+    try {
+      warm = await Promise.race([warming.page, run.stopped]);
+    } catch (error) {
+      void warming.page.then((w) => w?.page.close().catch(() => {}));
+      throw error;
+    }
+    return warm?.page.isClosed() ? undefined : warm;
   }
 
   /** A warm page of this browser, if one waits (pages of a lost browser are dropped). */
