@@ -309,6 +309,23 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('output_files').dropColumn('name_family').execute();
     },
   },
+
+  // Enqueue writes every index of jobs and output_files (issue #10): these three serve no query
+  // (EXPLAIN QUERY PLAN of every statement the engine runs): nothing reads jobs by updated_at;
+  // output_files_document is the prefix of output_files_document_family (which the foreign key's
+  // cascade and the name lookups use); output_files is only ever read by path, never by job_id.
+  '0008_drop_unused_job_indexes': {
+    async up(db: Kysely<any>) {
+      await db.schema.dropIndex('jobs_updated').execute();
+      await db.schema.dropIndex('output_files_document').execute();
+      await db.schema.dropIndex('output_files_job').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.createIndex('output_files_job').on('output_files').column('job_id').execute();
+      await db.schema.createIndex('output_files_document').on('output_files').column('document_id').execute();
+      await db.schema.createIndex('jobs_updated').on('jobs').column('updated_at').execute();
+    },
+  },
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1)!;
