@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
-import { MIGRATIONS } from './migrations.ts';
+import { FRESH_SCHEMA_AT, createFreshSchema } from './fresh-schema.ts';
+import { LATEST_MIGRATION, MIGRATIONS } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 import { pauseAt } from '../test-pause.ts';
@@ -58,6 +59,30 @@ export function allMigrationsApplied(sqlite: BetterSqlite3.Database): boolean {
   }
 }
 
+/** No table, no index: a file SQLite just made (or an empty one). */
+function isEmpty(sqlite: BetterSqlite3.Database): boolean {
+  return sqlite.prepare('select count(*) from sqlite_master').pluck().get() === 0;
+}
+
+/**
+ * A new database gets the latest schema in one transaction (fresh-schema.ts). IMMEDIATE, then
+ * checked again: a second process starting at the same moment waits, then finds the schema made
+ * and goes on (the migrator finds nothing pending). A kill before the commit leaves an empty file.
+ */
+async function freshSchema(sqlite: BetterSqlite3.Database): Promise<void> {
+  sqlite.exec('begin immediate');
+  try {
+    if (isEmpty(sqlite)) {
+      createFreshSchema(sqlite);
+      await pauseAt('migration:fresh-schema');
+    }
+    sqlite.exec('commit');
+  } catch (e) {
+    if (sqlite.inTransaction) sqlite.exec('rollback');
+    throw e;
+  }
+}
+
 export async function openDatabase(file: string, options: OpenDatabaseOptions = {}): Promise<QuireDb> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file, { timeout: 15_000 });
@@ -68,6 +93,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const migrator = createMigrator(db);
   try {
+    if (!options.migrateTo && FRESH_SCHEMA_AT === LATEST_MIGRATION && isEmpty(sqlite)) await freshSchema(sqlite);
     // Kysely runs SQLite migrations outside any transaction (SqliteAdapter.supportsTransactionalDdl
     // is false): a process killed between two statements left a half-made schema that the next
     // start could not migrate ("table … already exists"). SQLite's DDL is transactional, so all
