@@ -11,7 +11,7 @@ import { rmrf, tempDir } from '../../tests/helpers.ts';
 import type { StartExportRequest } from '../api/contract.ts';
 import { createEngine } from '../engine.ts';
 import { immediate, openDatabase, type QuireDb } from '../store/db.ts';
-import { enqueueExports } from './enqueue.ts';
+import { BATCH_WAL_AUTOCHECKPOINT, enqueueExports } from './enqueue.ts';
 import { ENQUEUE_SQL, EnqueueMemo, EnqueuePlan, type EnqueueContext } from './enqueue-plan.ts';
 
 const dirs: string[] = [];
@@ -143,6 +143,37 @@ describe('EnqueuePlan', () => {
         expect(store.sqlite.prepare(`select count(*) as n from ${table}`).get()).toEqual({ n: 0 });
       }
     } finally {
+      await store.close();
+    }
+  });
+
+  it("lets the write-ahead log grow while batches run, and puts SQLite's checkpoint pace back after, also after a failed one", async () => {
+    const { store, ctx, docs } = await setup(4, ['A']);
+    let running = true;
+    try {
+      const pace = () => store.sqlite.pragma('wal_autocheckpoint', { simple: true });
+      expect(pace()).toBe(1000);
+      const seen = new Set<unknown>();
+      const watch = () => {
+        if (!running) return;
+        seen.add(pace());
+        setImmediate(watch);
+      };
+      setImmediate(watch);
+      const inputs = (k: number) => docs.map((documentId) => ({ documentId, stageId: 'export', options: { formats: ['html' as const], fileName: `b${k}` } }));
+      // Two batches at once, one transaction per job: between their commits the others run.
+      const [a, b] = await Promise.all([enqueueExports(store.db, inputs(1), ctx, { maxBatchItems: 1 }), enqueueExports(store.db, inputs(2), ctx, { maxBatchItems: 1 })]);
+      running = false;
+      expect([...a, ...b].every((r) => 'row' in r && r.created)).toBe(true);
+      expect(seen).toContain(BATCH_WAL_AUTOCHECKPOINT);
+      expect(pace()).toBe(1000);
+      expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      // A store error ends the batch (thrown): the pace is put back all the same.
+      store.sqlite.exec(`create trigger no_jobs before insert on jobs begin select raise(abort, 'disk says no'); end`);
+      await expect(enqueueExports(store.db, inputs(3), ctx)).rejects.toThrow('disk says no');
+      expect(pace()).toBe(1000);
+    } finally {
+      running = false;
       await store.close();
     }
   });
