@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
 import type { StartExportRequest } from '../api/contract.ts';
 import { createEngine } from '../engine.ts';
-import { immediate, openDatabase, type QuireDb } from '../store/db.ts';
+import { WAL_SIZE_LIMIT, immediate, openDatabase, type QuireDb } from '../store/db.ts';
 import { BATCH_WAL_AUTOCHECKPOINT, enqueueExports } from './enqueue.ts';
 import { ENQUEUE_SQL, EnqueueMemo, EnqueuePlan, type EnqueueContext } from './enqueue-plan.ts';
 
@@ -168,6 +168,17 @@ describe('EnqueuePlan', () => {
       expect(seen).toContain(BATCH_WAL_AUTOCHECKPOINT);
       expect(pace()).toBe(1000);
       expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      // The log a batch let grow is cut back once checkpointed (journal_size_limit).
+      const wal = `${store.path}-wal`;
+      store.sqlite.pragma(`wal_autocheckpoint = ${BATCH_WAL_AUTOCHECKPOINT}`);
+      const blob = store.sqlite.prepare(`insert into source_snapshots (sha256, source, bytes, created_at) values (?, ?, 0, 0)`);
+      for (let i = 0; i < 12; i++) blob.run(`big${i}`, 'x'.repeat(1024 * 1024));
+      store.sqlite.pragma('wal_autocheckpoint = 1000');
+      expect(fs.statSync(wal).size).toBeGreaterThan(WAL_SIZE_LIMIT);
+      store.sqlite.exec(`delete from source_snapshots where sha256 like 'big%'`);
+      store.sqlite.pragma('wal_checkpoint(PASSIVE)');
+      blob.run('small', 'x'); // the next write starts the log again
+      expect(fs.statSync(wal).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT);
       // A store error ends the batch (thrown): the pace is put back all the same.
       store.sqlite.exec(`create trigger no_jobs before insert on jobs begin select raise(abort, 'disk says no'); end`);
       await expect(enqueueExports(store.db, inputs(3), ctx)).rejects.toThrow('disk says no');

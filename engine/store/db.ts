@@ -17,6 +17,9 @@ import type { Database } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 import { pauseAt } from '../test-pause.ts';
 
+/** Bytes the write-ahead log keeps on disk after a checkpoint (SQLite's normal pace fills ~4 MB). */
+export const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
+
 export interface OpenDatabaseOptions {
   /** Migrate to this migration instead of the latest (tests of migrations only). */
   migrateTo?: string;
@@ -90,6 +93,9 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 15000');
+  // A large enqueue batch lets the write-ahead log grow to ~40 MB (jobs/enqueue.ts); once
+  // checkpointed, the log is cut back to this size instead of keeping that space until close.
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const migrator = createMigrator(db);
   try {
