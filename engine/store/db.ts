@@ -86,6 +86,19 @@ async function freshSchema(sqlite: BetterSqlite3.Database): Promise<void> {
   }
 }
 
+/**
+ * Kysely's SqliteDriver closes the connection only if a query through Kysely opened it: a store
+ * opened and closed without one (a new file given its schema raw, an up-to-date one only read
+ * raw) kept its handle, and with it the write-ahead log un-checkpointed, until garbage collection.
+ */
+async function closeAll(db: Kysely<Database>, sqlite: BetterSqlite3.Database): Promise<void> {
+  try {
+    await db.destroy();
+  } finally {
+    if (sqlite.open) sqlite.close();
+  }
+}
+
 export async function openDatabase(file: string, options: OpenDatabaseOptions = {}): Promise<QuireDb> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file, { timeout: 15_000 });
@@ -119,7 +132,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
       }
     }
   } catch (e) {
-    await db.destroy();
+    await closeAll(db, sqlite);
     throw e;
   }
   let closed = false;
@@ -130,7 +143,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy();
+      await closeAll(db, sqlite);
     },
   };
 }
