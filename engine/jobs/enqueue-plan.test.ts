@@ -11,7 +11,7 @@ import { rmrf, tempDir } from '../../tests/helpers.ts';
 import type { StartExportRequest } from '../api/contract.ts';
 import { createEngine } from '../engine.ts';
 import { WAL_SIZE_LIMIT, immediate, openDatabase, type QuireDb } from '../store/db.ts';
-import { BATCH_WAL_AUTOCHECKPOINT, enqueueExports } from './enqueue.ts';
+import { BATCH_WAL_AUTOCHECKPOINT, enqueueExports, syncCommits } from './enqueue.ts';
 import { ENQUEUE_SQL, EnqueueMemo, EnqueuePlan, type EnqueueContext } from './enqueue-plan.ts';
 
 const dirs: string[] = [];
@@ -185,6 +185,33 @@ describe('EnqueuePlan', () => {
       expect(pace()).toBe(1000);
     } finally {
       running = false;
+      await store.close();
+    }
+  });
+
+  it("ends a batch with a FULL commit that writes a page, so it fsyncs the log and every commit of the batch", async () => {
+    const { store, ctx, docs } = await setup(3, ['D']);
+    try {
+      // Frames in the write-ahead log (its index's header, SQLite's documented layout): a commit
+      // that adds none has nothing to fsync.
+      const frames = () => fs.readFileSync(`${store.path}-shm`).readUInt32LE(16);
+      const syncs = () => store.sqlite.prepare('select n from store_syncs').pluck().get();
+      const results = await enqueueExports(store.db, docs.map((documentId) => ({ documentId, stageId: 'export' })), ctx);
+      const id = 'row' in results[0]! ? results[0].row.id : '';
+      expect(syncs()).toBe(1);
+      // What the batch ended with before: a job rewritten as it was writes nothing (SQLite skips it).
+      let before = frames();
+      store.sqlite.prepare('update jobs set seq = seq where id = ?').run(id);
+      expect(frames()).toBe(before);
+      before = frames();
+      await syncCommits(store.db, ctx);
+      expect(frames()).toBeGreaterThan(before);
+      expect(syncs()).toBe(2);
+      expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      // A batch of refusals commits nothing, and syncs nothing.
+      await enqueueExports(store.db, [{ documentId: 'missing', stageId: 'export' }], ctx);
+      expect(syncs()).toBe(2);
+    } finally {
       await store.close();
     }
   });

@@ -98,12 +98,12 @@ export async function enqueueExports(
   } catch (e) {
     restoreCheckpoints();
     // The transactions before the error stay committed, and durable.
-    if (unsynced) await syncCommits(db, ctx, unsynced).catch(() => undefined);
+    if (unsynced) await syncCommits(db, ctx).catch(() => undefined);
     throw e;
   }
   // Back to every ~4 MB before the last commit, so that commit checkpoints what the batch wrote.
   restoreCheckpoints();
-  if (unsynced) await syncCommits(db, ctx, unsynced);
+  if (unsynced) await syncCommits(db, ctx);
   return results;
 }
 
@@ -136,12 +136,13 @@ function fewerCheckpoints(sqlite: EnqueueContext['sqlite']): () => void {
 }
 
 /**
- * Makes the batch's commits durable: a FULL commit that rewrites one of its jobs as it is
- * (`seq = seq`: no change a follower sees) fsyncs the write-ahead log, and with it every
- * commit before it.
+ * Makes the batch's commits durable: a FULL commit fsyncs the write-ahead log, and with it every
+ * commit before it, but only when it writes a page; it bumps the store_syncs row (migration
+ * 0009), which always changes (an unchanged row, as `update jobs set seq = seq` was, writes
+ * nothing and syncs nothing). Followers do not see it: it is not a job.
  */
-async function syncCommits(db: Kysely<Database>, ctx: EnqueueContext, jobId: string): Promise<void> {
+export async function syncCommits(db: Kysely<Database>, ctx: EnqueueContext): Promise<void> {
   await immediate(db, async () => {
-    ctx.sqlite.prepare('update jobs set seq = seq where id = ?').run(jobId);
+    ctx.sqlite.prepare('insert into store_syncs (id, n) values (1, 1) on conflict (id) do update set n = n + 1').run();
   });
 }

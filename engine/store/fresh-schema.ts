@@ -1,5 +1,5 @@
 /**
- * The schema every migration up to FRESH_SCHEMA_AT leaves, created at once in a new database:
+ * The schema (and rows) every migration up to FRESH_SCHEMA_AT leaves, made at once in a new database:
  * a first start runs one exec instead of the migrations one by one through Kysely (each
  * statement built, each DDL re-reading the schema), which cost a first start with a new data
  * folder about 25 ms before its first job was queued. The text is what SQLite stores in
@@ -15,7 +15,7 @@ import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, MIGRATION_LOCK_I
 import { MIGRATIONS } from './migrations.ts';
 
 /** The last migration this schema includes. */
-export const FRESH_SCHEMA_AT = '0008_drop_unused_job_indexes';
+export const FRESH_SCHEMA_AT = '0009_store_syncs';
 
 /** Kysely's own tables, as its Migrator makes them, then ours in the order the migrations made them. */
 export const FRESH_SCHEMA_SQL = [
@@ -38,6 +38,9 @@ export const FRESH_SCHEMA_SQL = [
   `CREATE INDEX "output_files_document_family" on "output_files" ("document_id", "name_family")`,
   `CREATE INDEX "jobs_created" on "jobs" ("created_at")`,
   `CREATE INDEX "jobs_document_created" on "jobs" ("document_id", "created_at")`,
+  `CREATE TABLE store_syncs (id integer primary key check (id = 1), n integer not null)`,
+  // Migration 0009's row.
+  `INSERT INTO store_syncs (id, n) VALUES (1, 0)`,
 ].join(';\n');
 
 /**
