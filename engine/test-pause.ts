@@ -6,7 +6,8 @@
  *
  * Points: `output-renamed` (an output is in place, the job's rows do not know it yet),
  * `checkpoint-write:<step>` (inside the transaction that records that finished step),
- * `migration:<name>` (after a migration's statements ran, before it is recorded).
+ * `migration:<name>` (after a migration's statements ran, before it is recorded), `migration:fresh-schema`
+ * (a new database's whole schema made, before its commit).
  *
  * @example
  * await pauseAt('output-renamed');

@@ -86,3 +86,14 @@ describe('truncateUtf8', () => {
     expect(truncateUtf8('abc', 3)).toBe('abc');
   });
 });
+
+describe('safeBaseName, asked again', () => {
+  it('answers a title seen before as the first time, past the size of its memory too', () => {
+    const titles = Array.from({ length: 2_500 }, (_, i) => `Ch${i % 1_200} a/b:c ${'é'.repeat(i % 3)}`);
+    const first = titles.map((t) => safeBaseName(t));
+    expect(titles.map((t) => safeBaseName(t))).toEqual(first);
+    expect(first[1]).toBe('Ch1 a-b-c é');
+    expect(safeBaseName('con.txt')).toBe(safeBaseName('con.txt'));
+    expect(safeBaseName('con.txt')).toBe('con_.txt');
+  });
+});

@@ -75,6 +75,18 @@ function trimEnds(s: string): string {
  * stays inside the folder it is joined to, on every OS. Never empty ("document").
  */
 export function safeBaseName(title: string): string {
+  let s = SAFE_NAMES.get(title);
+  if (s === undefined) {
+    // A batch names thousands of jobs from a few titles (grapheme splitting is the cost).
+    if (SAFE_NAMES.size >= SAFE_NAMES_MAX) SAFE_NAMES.clear();
+    SAFE_NAMES.set(title, (s = computeSafeBaseName(title)));
+  }
+  return s;
+}
+const SAFE_NAMES = new Map<string, string>();
+const SAFE_NAMES_MAX = 1_000;
+
+function computeSafeBaseName(title: string): string {
   let s = title.normalize('NFC').replace(UNSAFE, '-').replace(/\s+/g, ' ');
   s = trimEnds(s);
   s = graphemes(s).slice(0, MAX_BASE_CHARS).join('');

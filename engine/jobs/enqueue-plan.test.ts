@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
 import type { StartExportRequest } from '../api/contract.ts';
 import { createEngine } from '../engine.ts';
-import { immediate, openDatabase, type QuireDb } from '../store/db.ts';
-import { enqueueExports } from './enqueue.ts';
+import { WAL_SIZE_LIMIT, immediate, openDatabase, type QuireDb } from '../store/db.ts';
+import { BATCH_WAL_AUTOCHECKPOINT, enqueueExports, syncCommits } from './enqueue.ts';
 import { ENQUEUE_SQL, EnqueueMemo, EnqueuePlan, type EnqueueContext } from './enqueue-plan.ts';
 
 const dirs: string[] = [];
@@ -142,6 +142,75 @@ describe('EnqueuePlan', () => {
       for (const table of ['jobs', 'output_files', 'source_snapshots']) {
         expect(store.sqlite.prepare(`select count(*) as n from ${table}`).get()).toEqual({ n: 0 });
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("lets the write-ahead log grow while batches run, and puts SQLite's checkpoint pace back after, also after a failed one", async () => {
+    const { store, ctx, docs } = await setup(4, ['A']);
+    let running = true;
+    try {
+      const pace = () => store.sqlite.pragma('wal_autocheckpoint', { simple: true });
+      expect(pace()).toBe(1000);
+      const seen = new Set<unknown>();
+      const watch = () => {
+        if (!running) return;
+        seen.add(pace());
+        setImmediate(watch);
+      };
+      setImmediate(watch);
+      const inputs = (k: number) => docs.map((documentId) => ({ documentId, stageId: 'export', options: { formats: ['html' as const], fileName: `b${k}` } }));
+      // Two batches at once, one transaction per job: between their commits the others run.
+      const [a, b] = await Promise.all([enqueueExports(store.db, inputs(1), ctx, { maxBatchItems: 1 }), enqueueExports(store.db, inputs(2), ctx, { maxBatchItems: 1 })]);
+      running = false;
+      expect([...a, ...b].every((r) => 'row' in r && r.created)).toBe(true);
+      expect(seen).toContain(BATCH_WAL_AUTOCHECKPOINT);
+      expect(pace()).toBe(1000);
+      expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      // The log a batch let grow is cut back once checkpointed (journal_size_limit).
+      const wal = `${store.path}-wal`;
+      store.sqlite.pragma(`wal_autocheckpoint = ${BATCH_WAL_AUTOCHECKPOINT}`);
+      const blob = store.sqlite.prepare(`insert into source_snapshots (sha256, source, bytes, created_at) values (?, ?, 0, 0)`);
+      for (let i = 0; i < 12; i++) blob.run(`big${i}`, 'x'.repeat(1024 * 1024));
+      store.sqlite.pragma('wal_autocheckpoint = 1000');
+      expect(fs.statSync(wal).size).toBeGreaterThan(WAL_SIZE_LIMIT);
+      store.sqlite.exec(`delete from source_snapshots where sha256 like 'big%'`);
+      store.sqlite.pragma('wal_checkpoint(PASSIVE)');
+      blob.run('small', 'x'); // the next write starts the log again
+      expect(fs.statSync(wal).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT);
+      // A store error ends the batch (thrown): the pace is put back all the same.
+      store.sqlite.exec(`create trigger no_jobs before insert on jobs begin select raise(abort, 'disk says no'); end`);
+      await expect(enqueueExports(store.db, inputs(3), ctx)).rejects.toThrow('disk says no');
+      expect(pace()).toBe(1000);
+    } finally {
+      running = false;
+      await store.close();
+    }
+  });
+
+  it("ends a batch with a FULL commit that writes a page, so it fsyncs the log and every commit of the batch", async () => {
+    const { store, ctx, docs } = await setup(3, ['D']);
+    try {
+      // Frames in the write-ahead log (its index's header, SQLite's documented layout): a commit
+      // that adds none has nothing to fsync.
+      const frames = () => fs.readFileSync(`${store.path}-shm`).readUInt32LE(16);
+      const syncs = () => store.sqlite.prepare('select n from store_syncs').pluck().get();
+      const results = await enqueueExports(store.db, docs.map((documentId) => ({ documentId, stageId: 'export' })), ctx);
+      const id = 'row' in results[0]! ? results[0].row.id : '';
+      expect(syncs()).toBe(1);
+      // What the batch ended with before: a job rewritten as it was writes nothing (SQLite skips it).
+      let before = frames();
+      store.sqlite.prepare('update jobs set seq = seq where id = ?').run(id);
+      expect(frames()).toBe(before);
+      before = frames();
+      await syncCommits(store.db, ctx);
+      expect(frames()).toBeGreaterThan(before);
+      expect(syncs()).toBe(2);
+      expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+      // A batch of refusals commits nothing, and syncs nothing.
+      await enqueueExports(store.db, [{ documentId: 'missing', stageId: 'export' }], ctx);
+      expect(syncs()).toBe(2);
     } finally {
       await store.close();
     }

@@ -163,6 +163,9 @@ export class EnqueuePlan {
   readonly #docRows = new Map<string, DocRows | null>();
   readonly #writableDirs = new Set<string>();
   readonly #realDirs = new Map<string, string>();
+  /** Paths and (folder, base) pairs met in this transaction: their keys and name families. */
+  readonly #keys = new Map<string, string>();
+  readonly #families = new Map<string, string>();
   /** What the database said of a path when first asked (the planned reservations come on top). */
   readonly #facts = new Map<string, PathFacts>();
   readonly #reserved = new Map<string, Reservation>();
@@ -238,7 +241,7 @@ export class EnqueuePlan {
     this.#jobs.push(row);
     this.#byDedupeKey.set(dedupeKey, row);
     for (const f of spec.formats) {
-      const key = outputKeyOf(fileFor(spec.outDir, outputBase, f), this.#realDirs);
+      const key = this.#keyOf(fileFor(spec.outDir, outputBase, f));
       const { name_family: family, name_number: number } = familyCols(key);
       this.#reserved.set(key, { documentId: spec.documentId, jobId: row.id, family, number });
       this.#plannedTop.set(family, Math.max(this.#plannedTop.get(family) ?? 0, number));
@@ -291,7 +294,9 @@ export class EnqueuePlan {
     const { outDir, fileBase: base, formats } = spec;
     const isFree = (n: number) => formats.every((f) => this.#verdict(fileFor(outDir, nthName(base, n), f), who).free);
     if (isFree(1)) return base;
-    const family = familyOfBase(outDir, base, this.#realDirs);
+    const familyId = `${outDir}\0${base}`;
+    let family = this.#families.get(familyId);
+    if (family === undefined) this.#families.set(familyId, (family = familyOfBase(outDir, base, this.#realDirs)));
     for (const n of laterNumbers(this.#ownNumbers(spec.documentId, family))) {
       if (n === TOP) {
         for (const m of numbersAfter(this.#top(family))) if (isFree(m)) return nthName(base, m);
@@ -304,12 +309,19 @@ export class EnqueuePlan {
 
   /** verdictFor's rules; a path planned for a job of this transaction is that job's (queued). */
   #verdict(file: string, who: ClaimInput): Verdict {
-    const key = outputKeyOf(file, this.#realDirs);
+    const key = this.#keyOf(file);
     const facts = this.#factsOf(key);
     if (facts.isSource) return { free: false, reason: 'a document source' };
     if (this.#reserved.has(key)) return { free: false, reason: 'reserved by another export' };
     if (facts.row && facts.row.job_id !== who.jobId && facts.holderActive) return { free: false, reason: 'reserved by another export' };
     return diskVerdict(file, facts.row, who);
+  }
+
+  /** outputKeyOf, once per path a transaction: every namesake probes "name.html" first. */
+  #keyOf(file: string): string {
+    let key = this.#keys.get(file);
+    if (key === undefined) this.#keys.set(file, (key = outputKeyOf(file, this.#realDirs)));
+    return key;
   }
 
   #factsOf(key: string): PathFacts {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmrf, tempDir } from '../../tests/helpers.ts';
@@ -20,6 +21,22 @@ describe('openDatabase', () => {
     expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
     expect(await integrityCheck(store.sqlite)).toBe('ok');
     await store.close();
+  });
+
+  it('close() closes the file even when no query went through Kysely: the log is checkpointed and removed', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const file = path.join(dir, 'q.db');
+    for (const round of ['new file', 'up to date']) {
+      const store = await openDatabase(file);
+      store.sqlite.exec(`create table if not exists filler (x text); insert into filler values ('${round}')`);
+      await store.close();
+      expect(store.sqlite.open, round).toBe(false);
+      expect(fs.existsSync(`${file}-wal`), round).toBe(false);
+    }
+    const reader = new BetterSqlite3(file, { readonly: true });
+    expect(reader.prepare('select x from filler').pluck().all()).toEqual(['new file', 'up to date']);
+    reader.close();
   });
 
   it('tells an up-to-date file from a new, a partly migrated or a foreign one in one query', async () => {

@@ -11,10 +11,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
-import { MIGRATIONS } from './migrations.ts';
+import { FRESH_SCHEMA_AT, createFreshSchema } from './fresh-schema.ts';
+import { LATEST_MIGRATION, MIGRATIONS } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 import { pauseAt } from '../test-pause.ts';
+
+/** Bytes the write-ahead log keeps on disk after a checkpoint (SQLite's normal pace fills ~4 MB). */
+export const WAL_SIZE_LIMIT = 8 * 1024 * 1024;
 
 export interface OpenDatabaseOptions {
   /** Migrate to this migration instead of the latest (tests of migrations only). */
@@ -58,6 +62,43 @@ export function allMigrationsApplied(sqlite: BetterSqlite3.Database): boolean {
   }
 }
 
+/** No table, no index: a file SQLite just made (or an empty one). */
+function isEmpty(sqlite: BetterSqlite3.Database): boolean {
+  return sqlite.prepare('select count(*) from sqlite_master').pluck().get() === 0;
+}
+
+/**
+ * A new database gets the latest schema in one transaction (fresh-schema.ts). IMMEDIATE, then
+ * checked again: a second process starting at the same moment waits, then finds the schema made
+ * and goes on (the migrator finds nothing pending). A kill before the commit leaves an empty file.
+ */
+async function freshSchema(sqlite: BetterSqlite3.Database): Promise<void> {
+  sqlite.exec('begin immediate');
+  try {
+    if (isEmpty(sqlite)) {
+      createFreshSchema(sqlite);
+      await pauseAt('migration:fresh-schema');
+    }
+    sqlite.exec('commit');
+  } catch (e) {
+    if (sqlite.inTransaction) sqlite.exec('rollback');
+    throw e;
+  }
+}
+
+/**
+ * Kysely's SqliteDriver closes the connection only if a query through Kysely opened it: a store
+ * opened and closed without one (a new file given its schema raw, an up-to-date one only read
+ * raw) kept its handle, and with it the write-ahead log un-checkpointed, until garbage collection.
+ */
+async function closeAll(db: Kysely<Database>, sqlite: BetterSqlite3.Database): Promise<void> {
+  try {
+    await db.destroy();
+  } finally {
+    if (sqlite.open) sqlite.close();
+  }
+}
+
 export async function openDatabase(file: string, options: OpenDatabaseOptions = {}): Promise<QuireDb> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file, { timeout: 15_000 });
@@ -65,9 +106,13 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 15000');
+  // A large enqueue batch lets the write-ahead log grow to ~40 MB (jobs/enqueue.ts); once
+  // checkpointed, the log is cut back to this size instead of keeping that space until close.
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const migrator = createMigrator(db);
   try {
+    if (!options.migrateTo && FRESH_SCHEMA_AT === LATEST_MIGRATION && isEmpty(sqlite)) await freshSchema(sqlite);
     // Kysely runs SQLite migrations outside any transaction (SqliteAdapter.supportsTransactionalDdl
     // is false): a process killed between two statements left a half-made schema that the next
     // start could not migrate ("table … already exists"). SQLite's DDL is transactional, so all
@@ -87,7 +132,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
       }
     }
   } catch (e) {
-    await db.destroy();
+    await closeAll(db, sqlite);
     throw e;
   }
   let closed = false;
@@ -98,7 +143,7 @@ export async function openDatabase(file: string, options: OpenDatabaseOptions = 
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy();
+      await closeAll(db, sqlite);
     },
   };
 }

@@ -95,6 +95,44 @@ describe('migration 0007', () => {
   });
 });
 
+describe('migration 0008', () => {
+  it('drops the indexes no query uses; rows stay, every lookup and the cascade still use an index', async () => {
+    const d = dir();
+    const file = path.join(d, 'q.db');
+    const old = await openDatabase(file, { migrateTo: '0007_output_name_families_and_job_pages' });
+    const indexesOf = (s: typeof old) => (s.sqlite.prepare(`select name from sqlite_master where type = 'index'`).all() as Array<{ name: string }>).map((r) => r.name);
+    expect(indexesOf(old)).toEqual(expect.arrayContaining(['jobs_updated', 'output_files_document', 'output_files_job']));
+    old.sqlite.prepare(`insert into documents (id, title, source, format, workflow_id, created_at, updated_at) values ('d1', 'notes', '#', 'md', 'report', 1, 1)`).run();
+    old.sqlite
+      .prepare(
+        `insert into jobs (id, document_id, stage_id, status, progress, step, message, attempt, max_attempts, created_by, created_at, updated_at, spec, outputs, output_base, doc_revision, dedupe_key, seq, cancel_requested, change_no, warnings)
+         values ('j1', 'd1', 'export', 'queued', 0, 'queued', '', 0, 5, 'me', 1, 1, '{"source":{}}', '[]', 'notes', 1, 'k1', 1, 0, 1, '[]')`,
+      )
+      .run();
+    old.sqlite.prepare(`insert into output_files (path, document_id, job_id, updated_at, name_family, name_number) values ('/o/notes.html', 'd1', 'j1', 1, '/o/notes', 1)`).run();
+    await old.close();
+
+    const store = await openDatabase(file);
+    try {
+      const indexes = indexesOf(store);
+      for (const gone of ['jobs_updated', 'output_files_document', 'output_files_job']) expect(indexes).not.toContain(gone);
+      expect(indexes).toEqual(expect.arrayContaining(['output_files_document_family', 'jobs_document_created', 'jobs_active_dedupe', 'jobs_change_no', 'jobs_source_sha256']));
+      expect(store.sqlite.prepare('select id from jobs').pluck().all()).toEqual(['j1']);
+      const plan = (q: string) => (store.sqlite.prepare(`explain query plan ${q}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      // What deleting a document cascades to, and what the removed indexes could have served.
+      expect(plan(`delete from output_files where document_id = 'd1'`)).toMatch(/USING COVERING INDEX output_files_document_family/);
+      expect(plan(`delete from jobs where document_id = 'd1'`)).toMatch(/USING COVERING INDEX jobs_document_created/);
+      expect(plan(`select * from output_files where path = 'p' and job_id = 'j'`)).toMatch(/USING INDEX sqlite_autoindex_output_files_1/);
+      store.sqlite.pragma('foreign_keys = ON');
+      store.sqlite.prepare(`delete from documents where id = 'd1'`).run();
+      expect(store.sqlite.prepare('select count(*) from output_files').pluck().get()).toBe(0);
+      expect(store.sqlite.prepare('select count(*) from jobs').pluck().get()).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('the hot queries use their indexes', () => {
   it('enqueue (dedupe, name family, own names) and a page of the listing never scan the jobs', async () => {
     const d = dir();

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { ROOT, rmrf, tempDir } from '../../tests/helpers.ts';
 import { openDatabase, immediate, type QuireDb } from './db.ts';
 import { DocumentStore, saveStageStateRow } from './document-store.ts';
-import { JobStore, type Owner } from './job-store.ts';
+import { JobStore, newJobId, type Owner } from './job-store.ts';
 import { insertTestJob } from './test-jobs.ts';
 
 let dir: string;
@@ -171,5 +171,21 @@ describe('DocumentStore', () => {
     await docs.delete(doc.id);
     await expect(docs.get(doc.id)).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
     expect(await a.db.selectFrom('stage_states').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('newJobId', () => {
+  it('is a UUID v7 that grows in creation order, within a millisecond and across a clock step back', () => {
+    const ids = [newJobId(1_000), newJobId(1_000), newJobId(999), newJobId(1_001)];
+    for (let i = 0; i < 5000; i++) ids.push(newJobId(2_000)); // more than 4,096 in one millisecond
+    ids.push(newJobId(Date.now()));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids.slice(1).every((id, i) => id > ids[i]!)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('gives the jobs of one batch ids in the order they were recorded', async () => {
+    const ids = await queueJobs(50);
+    expect([...ids].sort()).toEqual(ids);
   });
 });

@@ -309,6 +309,38 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('output_files').dropColumn('name_family').execute();
     },
   },
+
+  // Enqueue writes every index of jobs and output_files (issue #10): these three serve no query
+  // (EXPLAIN QUERY PLAN of every statement the engine runs): nothing reads jobs by updated_at;
+  // output_files_document is the prefix of output_files_document_family (which the foreign key's
+  // cascade and the name lookups use); output_files is only ever read by path, never by job_id.
+  '0008_drop_unused_job_indexes': {
+    async up(db: Kysely<any>) {
+      await db.schema.dropIndex('jobs_updated').execute();
+      await db.schema.dropIndex('output_files_document').execute();
+      await db.schema.dropIndex('output_files_job').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.createIndex('output_files_job').on('output_files').column('job_id').execute();
+      await db.schema.createIndex('output_files_document').on('output_files').column('document_id').execute();
+      await db.schema.createIndex('jobs_updated').on('jobs').column('updated_at').execute();
+    },
+  },
+
+  // A batch commits without fsyncs (synchronous=NORMAL) and is made durable by one last FULL
+  // commit, which fsyncs the write-ahead log only if it writes a page. That commit rewrote a job
+  // as it was (`update jobs set seq = seq`), and SQLite skips a row whose bytes do not change: it
+  // wrote nothing and synced nothing, so an acknowledged batch could be lost in a power cut. This
+  // row exists to be changed by such a commit (jobs/enqueue.ts syncCommits); nothing reads it.
+  '0009_store_syncs': {
+    async up(db: Kysely<any>) {
+      await sql`create table store_syncs (id integer primary key check (id = 1), n integer not null)`.execute(db);
+      await sql`insert into store_syncs (id, n) values (1, 0)`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('store_syncs').execute();
+    },
+  },
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1)!;
