@@ -194,8 +194,12 @@ class Fuzzer {
     switch (this.int(6)) {
       case 0:
         return [];
-      case 1:
-        return Array.from({ length: 1 + this.int(4) }, () => this.value());
+      case 1: {
+        const values = Array.from({ length: 1 + this.int(4) }, () => this.value());
+        // An empty object is a valid empty patch (updateSettings({}) changes nothing and succeeds,
+        // seed 895833449): a state-changing method gets one with a key no schema allows instead.
+        return isReadOnly(method) ? values : values.map((v) => (isEmptyObject(v) ? { '': '' } : v));
+      }
       default:
         break;
     }
@@ -237,6 +241,8 @@ class Fuzzer {
     return this.pick(API_METHODS);
   }
 }
+
+const isEmptyObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 
 /** The text of one frame; DEEP placeholders become a deep JSON value. */
 function frameText(message: unknown, fz: Fuzzer): string {
