@@ -164,10 +164,8 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         if (this.#warming?.launched === launched || this.#idle.some((warm) => warm.launched === launched)) return;
         const warming = {
           launched,
-          page: this.#openPage(launched).then(
-            (warm) => warm,
-            () => undefined, // the first render opens its own and reports why it cannot
-          ),
+          // A page that cannot open: the first render opens its own and reports why it cannot.
+          page: this.#openPage(launched).catch(() => undefined),
         };
         this.#warming = warming;
         void warming.page.then((warm) => {
@@ -275,9 +273,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       if (!browser.isConnected()) onDisconnected();
       run.throwIfStopped();
       let warm = this.#takeIdle(launched) ?? (await this.#takeWarming(launched, run));
-      if (warm) {
-        run.page = warm.page;
-      } else {
+      if (!warm) {
         const opening = this.#openPage(launched);
         // A render stopped while its page opens closes the page once it exists.
         opening.then((w) => void (run.reason && w.page.close().catch(() => {})), () => {});
@@ -286,9 +282,9 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         } catch (error) {
           throw run.reason ?? failure(error, browser);
         }
-        run.page = warm.page;
-        run.throwIfStopped();
       }
+      // A stop from here on is seen by the print's first step, whose finally closes the page.
+      run.page = warm.page;
       // Chromium raises some of its threads again when it may (run as root); a few syscalls.
       launched.lowerPriority(false);
       const onCrash = () => run.stop(lost('the page crashed'));
@@ -341,6 +337,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
       await page.route('**/*', (route) => serveOnlyAssets(route, fresh));
       // Its renderer may be new: below the engine too.
       launched.lowerPriority(true);
+      // Our own timer bounds the render; Playwright's 30 s default would cut large documents short.
       page.setDefaultTimeout(0);
       page.setDefaultNavigationTimeout(0);
       return Object.assign(fresh, { launched, page });

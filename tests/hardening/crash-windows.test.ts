@@ -107,17 +107,23 @@ describe('crash windows (SIGKILL at an exact point, then resume)', () => {
     }, 300_000);
   }
 
-  it('while a first start makes the schema: the next start makes it cleanly and works', async () => {
-    const ctx = setup();
-    const names = Object.keys(MIGRATIONS);
-    // A new database gets the whole schema in one transaction (fresh-schema.ts): killed before its commit.
-    await killAt('migration:fresh-schema', ['jobs', '--data-dir', ctx.data], ctx.env);
+  /** After a killed start: the store is sound, the next export succeeds; returns the migrations recorded. */
+  async function exportAfterKill(ctx: ReturnType<typeof setup>): Promise<string[]> {
     expect(databaseProblems(ctx.data)).toEqual([]);
     const r = await runQuire(['export', DOC, '--format', 'html', '--out', ctx.out, '--data-dir', ctx.data, '--json'], { env: ctx.env, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     const db = new BetterSqlite3(path.join(ctx.data, 'quire.db'), { readonly: true });
     const applied = (db.prepare('select name from kysely_migration order by name').all() as Array<{ name: string }>).map((m) => m.name);
     db.close();
+    return applied;
+  }
+
+  it('while a first start makes the schema: the next start makes it cleanly and works', async () => {
+    const ctx = setup();
+    const names = Object.keys(MIGRATIONS);
+    // A new database gets the whole schema in one transaction (fresh-schema.ts): killed before its commit.
+    await killAt('migration:fresh-schema', ['jobs', '--data-dir', ctx.data], ctx.env);
+    const applied = await exportAfterKill(ctx);
     expect(applied).toEqual(names);
     expectCompletedOnce(ctx, ['html'], 1);
   }, 180_000);
@@ -130,12 +136,7 @@ describe('crash windows (SIGKILL at an exact point, then resume)', () => {
     const { openDatabase } = await import('../../engine/store/db.ts');
     await (await openDatabase(path.join(ctx.data, 'quire.db'), { migrateTo: names[1] })).close();
     await killAt(`migration:${names[2]}`, ['jobs', '--data-dir', ctx.data], ctx.env);
-    expect(databaseProblems(ctx.data)).toEqual([]);
-    const r = await runQuire(['export', DOC, '--format', 'html', '--out', ctx.out, '--data-dir', ctx.data, '--json'], { env: ctx.env, timeoutMs: 120_000 });
-    expect(r.code, r.stderr).toBe(0);
-    const db = new BetterSqlite3(path.join(ctx.data, 'quire.db'), { readonly: true });
-    const applied = (db.prepare('select name from kysely_migration order by name').all() as Array<{ name: string }>).map((m) => m.name);
-    db.close();
+    const applied = await exportAfterKill(ctx);
     expect(applied).toEqual(names);
     expect(applied.at(-1)).toBe(LATEST_MIGRATION);
     expectCompletedOnce(ctx, ['html'], 1);
