@@ -507,7 +507,8 @@ class LaunchedBrowser {
     if (this.pid === undefined) return;
     if (lookUp || this.#group.length === 0) {
       this.#group = processGroupOf(this.pid);
-      lowerAutogroup(this.pid);
+      // In the background: the kernel may make it wait its turn (see lowerAutogroup); never rejects.
+      void lowerAutogroup(this.pid);
     }
     lowerPriority(this.#group);
   }

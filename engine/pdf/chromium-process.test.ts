@@ -1,8 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import os from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
+import { ROOT } from '../../tests/helpers.ts';
 import { chromiumTempPrefix, killProcessTree, lowerAutogroup, lowerPriority, ownerPidOf, processGroupOf, pidAlive, waitForExit } from './chromium-process.ts';
+
+const AUTOGROUPS = existsSync('/proc/self/autogroup');
 
 describe('chromium-process', () => {
   it('names a launch folder after the launching process, and reads the pid back only from such names', () => {
@@ -48,7 +52,7 @@ describe('chromium-process', () => {
     }
   });
 
-  it.skipIf(!existsSync('/proc/self/autogroup'))("lowers the autogroup of a process in a session of its own, never the engine's own, never raising it", async () => {
+  it.skipIf(!AUTOGROUPS)("lowers the autogroup of a process in a session of its own, never the engine's own, never raising it", async (ctx) => {
     const autogroup = (pid: number | 'self') => readFileSync(`/proc/${pid}/autogroup`, 'utf8').trim();
     // A detached child starts a session, so an autogroup, of its own (as Playwright starts Chromium).
     const detached = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
@@ -56,19 +60,39 @@ describe('chromium-process', () => {
     try {
       const ours = autogroup('self');
       expect(autogroup(detached.pid!).split(' ')[0]).not.toBe(ours.split(' ')[0]);
-      expect(lowerAutogroup(detached.pid!, 7)).toBe(true);
+      const first = await lowerAutogroup(detached.pid!, 7);
+      if (first === 'refused') ctx.skip('this kernel refuses autogroup changes from this process (not EAGAIN: no waiting would help)');
+      expect(first).toBe('lowered');
       expect(autogroup(detached.pid!)).toMatch(/ nice 7$/);
       // Lower only: a group at 7 is not raised to 5.
-      expect(lowerAutogroup(detached.pid!, 5)).toBe(false);
+      expect(await lowerAutogroup(detached.pid!, 5)).toBe('left');
       expect(autogroup(detached.pid!)).toMatch(/ nice 7$/);
       // A child in the engine's session shares the engine's autogroup: left alone.
-      expect(lowerAutogroup(sameSession.pid!, 7)).toBe(false);
+      expect(await lowerAutogroup(sameSession.pid!, 7)).toBe('left');
       expect(autogroup('self')).toBe(ours);
-      // Gone: false, no throw.
-      expect(lowerAutogroup(2 ** 22 + 1, 7)).toBe(false);
+      // Gone: left, no throw.
+      expect(await lowerAutogroup(2 ** 22 + 1, 7)).toBe('left');
     } finally {
       detached.kill('SIGKILL');
       sameSession.kill('SIGKILL');
     }
+  });
+
+  // CI failed here (2026-12-02): tests launching browsers side by side lowered two autogroups
+  // within 100 ms, and without CAP_SYS_ADMIN the kernel refused the second with EAGAIN.
+  it.skipIf(!AUTOGROUPS)('lowers autogroups one after another where the kernel takes one change per 100 ms', async (ctx) => {
+    // As root here, CAP_SYS_ADMIN lifts the limit: the fixture runs without it (setpriv drops it).
+    const sysAdmin = (BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`) >> 21n) & 1n;
+    const node = [process.execPath, '--import', 'tsx', path.join(ROOT, 'tests/fixtures/lower-autogroups.ts')];
+    const argv = sysAdmin ? ['setpriv', '--bounding-set', '-sys_admin', ...node] : node;
+    const run = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') ctx.skip('setpriv (util-linux) is not installed, and this process has CAP_SYS_ADMIN');
+    expect(run.status, run.stderr).toBe(0);
+    const { results, nices, ms } = JSON.parse(run.stdout) as { results: string[]; nices: string[]; ms: number };
+    if (results.includes('refused') && !results.includes('lowered')) ctx.skip('this kernel refuses autogroup changes from this process');
+    expect(results).toEqual(['lowered', 'lowered', 'lowered']);
+    expect(nices).toEqual(['9', '9', '9']);
+    // Three changes took at least two of the kernel's 100 ms turns: the limit was there, and waited out.
+    expect(ms).toBeGreaterThanOrEqual(150);
   });
 });

@@ -149,23 +149,43 @@ export function lowerPriority(pids: readonly number[], niceness = CHROMIUM_NICEN
  * took both cores from the engine for 100–400 ms at a time (measured from /proc/stat during the
  * event-loop stalls of a 100-chapter batch: Chromium's nice time 260 ms, the engine's 10 ms,
  * steal 0). The autogroup's own nice weighs the whole group. A process in the engine's own
- * autogroup is left alone (that would lower the engine too). Returns whether it was lowered.
+ * autogroup is left alone (that would lower the engine too).
+ *
+ * Without CAP_SYS_ADMIN the kernel takes one such change per 100 ms on the whole machine and
+ * refuses the others with EAGAIN (kernel/sched/autogroup.c; seen in CI, where tests launch
+ * browsers side by side): that is tried again until `timeoutMs`. Resolves 'lowered', 'left'
+ * (already as low, the engine's own group, or the process is gone) or 'refused' (no autogroups
+ * in this kernel, or it will not let this process change them).
  */
-export function lowerAutogroup(pid: number, niceness = CHROMIUM_NICENESS): boolean {
-  if (process.platform !== 'linux') return false;
+export async function lowerAutogroup(pid: number, niceness = CHROMIUM_NICENESS, timeoutMs = AUTOGROUP_RETRY_MS): Promise<'lowered' | 'left' | 'refused'> {
+  if (process.platform !== 'linux') return 'refused';
+  // "/autogroup-<n> nice <k>"
+  const parse = (text: string) => /^(\S+) nice (-?\d+)/.exec(text);
+  let ours: RegExpExecArray | null;
   try {
-    // "/autogroup-<n> nice <k>"
-    const parse = (text: string) => /^(\S+) nice (-?\d+)/.exec(text);
-    const theirs = parse(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
-    const ours = parse(readFileSync('/proc/self/autogroup', 'utf8'));
-    if (!theirs || !ours || theirs[1] === ours[1] || Number(theirs[2]) >= niceness) return false;
-    writeFileSync(`/proc/${pid}/autogroup`, String(niceness));
-    return true;
+    ours = parse(readFileSync('/proc/self/autogroup', 'utf8'));
   } catch {
-    // No autogroups in this kernel, gone, or not ours to change.
-    return false;
+    return 'refused';
+  }
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const theirs = parse(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+      if (!theirs || !ours || theirs[1] === ours[1] || Number(theirs[2]) >= niceness) return 'left';
+      writeFileSync(`/proc/${pid}/autogroup`, String(niceness));
+      return 'lowered';
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ESRCH') return 'left';
+      if (code !== 'EAGAIN' || Date.now() >= end) return 'refused';
+    }
+    // Someone changed an autogroup less than 100 ms ago; a little jitter so two engines do not
+    // keep colliding.
+    await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 50).unref());
   }
 }
+/** How long lowerAutogroup keeps trying while the kernel's 100 ms limit refuses it. */
+const AUTOGROUP_RETRY_MS = 3_000;
 
 /** Resolves true once `pid` is gone, false if it still runs after `timeoutMs`. */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
