@@ -307,7 +307,7 @@ export class JobStore {
       if (!next) return null;
       const token = randomUUID();
       const now = Date.now();
-      await trx
+      const row = await trx
         .updateTable('jobs')
         .set({
           status: 'running',
@@ -324,23 +324,18 @@ export class JobStore {
         })
         .where('id', '=', next.id)
         .where('status', '=', 'queued')
-        .execute();
-      const row = await trx.selectFrom('jobs').selectAll().where('id', '=', next.id).executeTakeFirstOrThrow();
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return { row, token };
     });
   }
 
   /** A write by the runner holding the claim; refused (CLAIM_LOST) when the claim is no longer ours. */
   async #updateClaimed(id: string, token: string, set: UpdateObject<Database, 'jobs'>, db: Kysely<Database> = this.#db): Promise<JobRow> {
-    const result = await db
-      .updateTable('jobs')
-      .set(set)
-      .where('id', '=', id)
-      .where('claim_token', '=', token)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw Errors.claimLost(id);
-    return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    // RETURNING: the row as this statement left it, in one statement instead of an update and a select.
+    const row = await db.updateTable('jobs').set(set).where('id', '=', id).where('claim_token', '=', token).where('status', '=', 'running').returningAll().executeTakeFirst();
+    if (!row) throw Errors.claimLost(id);
+    return row;
   }
 
   /** Whether this token still holds the job's claim (read only: no event, no heartbeat). */
