@@ -172,12 +172,17 @@ export function tableOfContents(headings: Heading[]): string {
   return out.join('\n') + '\n';
 }
 
+const CJK = /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Han}]/u;
+
 /**
  * `ja`, `ko` or `zh` when most of the document's letters are in that script, so the theme
  * picks the matching CJK font; otherwise no language is claimed.
  */
 export function guessCjkLang(source: string): string | null {
   const sample = source.length > 200_000 ? source.slice(0, 200_000) : source;
+  // Most documents have no CJK at all: one scan that allocates nothing answers them (counting
+  // every letter into an array was the worker's costliest function on 100 English chapters).
+  if (!CJK.test(sample)) return null;
   const letters = sample.match(/\p{L}/gu)?.length ?? 0;
   if (letters === 0) return null;
   const kana = sample.match(/[\p{Script=Hiragana}\p{Script=Katakana}]/gu)?.length ?? 0;
