@@ -468,6 +468,8 @@ class LaunchedBrowser {
   pid: number | undefined;
   /** The browser's process group, as last looked up (see lowerPriority). */
   #group: number[] = [];
+  /** Lowering the browser's autogroup, once started (see lowerPriority). */
+  #autogroup: Promise<unknown> | undefined;
   #closing = false;
   #disposed: Promise<void> | undefined;
 
@@ -507,8 +509,12 @@ class LaunchedBrowser {
     if (this.pid === undefined) return;
     if (lookUp || this.#group.length === 0) {
       this.#group = processGroupOf(this.pid);
-      // In the background: the kernel may make it wait its turn (see lowerAutogroup); never rejects.
-      void lowerAutogroup(this.pid);
+      // Once per browser (its session's group does not change), in the background: the kernel
+      // may make it wait its turn (see lowerAutogroup); never rejects. Refused: the next look-up tries again.
+      this.#autogroup ??= lowerAutogroup(this.pid).then((result) => {
+        if (result === 'refused') this.#autogroup = undefined;
+        return result;
+      });
     }
     lowerPriority(this.#group);
   }
