@@ -160,18 +160,16 @@ export function lowerPriority(pids: readonly number[], niceness = CHROMIUM_NICEN
 export async function lowerAutogroup(pid: number, niceness = CHROMIUM_NICENESS, timeoutMs = AUTOGROUP_RETRY_MS): Promise<'lowered' | 'left' | 'refused'> {
   if (process.platform !== 'linux') return 'refused';
   // "/autogroup-<n> nice <k>"
-  const parse = (text: string) => /^(\S+) nice (-?\d+)/.exec(text);
-  let ours: RegExpExecArray | null;
+  let ours: string;
   try {
-    ours = parse(readFileSync('/proc/self/autogroup', 'utf8'));
+    ours = readFileSync('/proc/self/autogroup', 'utf8');
   } catch {
     return 'refused';
   }
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const theirs = parse(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
-      if (!theirs || !ours || theirs[1] === ours[1] || Number(theirs[2]) >= niceness) return 'left';
+      if (!shouldLowerAutogroup(ours, readFileSync(`/proc/${pid}/autogroup`, 'utf8'), niceness)) return 'left';
       writeFileSync(`/proc/${pid}/autogroup`, String(niceness));
       return 'lowered';
     } catch (e) {
@@ -183,6 +181,20 @@ export async function lowerAutogroup(pid: number, niceness = CHROMIUM_NICENESS, 
     // keep colliding.
     await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 50).unref());
   }
+}
+/**
+ * Whether a process whose /proc/<pid>/autogroup reads `theirs` should be lowered to `niceness`,
+ * for an engine whose own reads `ours` ("/autogroup-<n> nice <k>"). A process in the kernel's
+ * default group reads empty: that group is the root task group and cannot be changed. An engine
+ * in the default group (a container's first session, never setsid: CI's, 2026-12-02) shares no
+ * group with a browser in a session of its own, so the browser's group is lowered.
+ */
+export function shouldLowerAutogroup(ours: string, theirs: string, niceness: number): boolean {
+  const parse = (text: string) => /^(\S+) nice (-?\d+)/.exec(text);
+  const own = parse(ours);
+  const other = parse(theirs);
+  if (!other || Number(other[2]) >= niceness) return false;
+  return !own || own[1] !== other[1];
 }
 /** How long lowerAutogroup keeps trying while the kernel's 100 ms limit refuses it. */
 const AUTOGROUP_RETRY_MS = 3_000;
