@@ -35,7 +35,7 @@ import { removeLeftovers, type LeftoversRemoved } from './jobs/leftovers.ts';
 import { ChangeFeed } from './jobs/change-feed.ts';
 import { LazyPdfRenderer } from './jobs/lazy-pdf-renderer.ts';
 import { resolveJobSpec } from './jobs/job-spec.ts';
-import { enqueueExport, enqueueExports, type EnqueueContext } from './jobs/enqueue.ts';
+import { enqueueExport, enqueueExports, type EnqueueContext, type Enqueued } from './jobs/enqueue.ts';
 import { DocumentPreviews } from './jobs/document-preview.ts';
 import { runExportJob, type PipelineRunner } from './jobs/run-export-job.ts';
 import { Throttle } from './jobs/progress.ts';
@@ -184,7 +184,7 @@ export class Engine {
     this.#storeWatch = new StoreWatch(store.path);
     this.#storeTimer = setInterval(() => this.#checkStore(), 1_000);
     this.#storeTimer.unref();
-    this.#changeFeed = new ChangeFeed(this.#jobs, (row) => this.#publish(row), { dbFile: store.path });
+    this.#changeFeed = new ChangeFeed(this.#jobs, (row) => this.#publish(row), { dbFile: store.path, known: (id, seq) => (this.#lastSeq.get(id) ?? 0) >= seq });
     this.#previews = new DocumentPreviews({
       getDocument: (id) => this.#docs.get(id),
       resolve: (documentId, stageId) => this.resolveExport({ documentId, stageId }),
@@ -336,13 +336,13 @@ export class Engine {
     const result = await enqueueExport(this.#store.db, input, this.#enqueueContext()).catch((e) => {
       throw explainStoreFailure(e, this.#store.path) ?? e;
     });
-    this.#publish(result.row);
+    const spec = result.spec ?? (JSON.parse(result.row.spec) as ExportSpec);
+    this.#publish(result.row, spec);
     if (result.created) {
       this.#events.emit('document', { documentId: input.documentId, kind: 'updated' } satisfies DocumentChange);
       void this.#scheduler?.pump();
     }
-    const snapshot = toSnapshot(result.row);
-    return { jobId: snapshot.id, created: result.created, spec: snapshot.spec };
+    return { jobId: result.row.id, created: result.created, spec };
   }
 
   /**
@@ -358,19 +358,22 @@ export class Engine {
   async startExports(inputs: readonly StartExportInput[]): Promise<Array<StartExportResult | { error: QuireError }>> {
     this.#checkStore();
     if (this.#storeFailure) throw this.#storeFailure;
-    const results = await enqueueExports(this.#store.db, inputs, this.#enqueueContext()).catch((e) => {
+    const changed = new Set<string>();
+    // Each transaction's jobs reach subscribers (and the runners) once committed, not when the
+    // whole batch is in; the change feed then finds them published and does not read them back.
+    const committed = (results: ReadonlyArray<Enqueued | { error: QuireError }>) => {
+      for (const r of results) {
+        if ('error' in r) continue;
+        this.#publish(r.row, r.spec);
+        if (r.created) changed.add(r.row.document_id);
+      }
+      if (results.some((r) => 'row' in r && r.created)) void this.#scheduler?.pump();
+    };
+    const results = await enqueueExports(this.#store.db, inputs, this.#enqueueContext(), {}, committed).catch((e) => {
       throw explainStoreFailure(e, this.#store.path) ?? e;
     });
-    const changed = new Set<string>();
-    const out = results.map((r) => {
-      if ('error' in r) return r;
-      this.#publish(r.row);
-      if (r.created) changed.add(r.row.document_id);
-      return { jobId: r.row.id, created: r.created, spec: r.spec ?? (JSON.parse(r.row.spec) as ExportSpec) };
-    });
     for (const documentId of changed) this.#events.emit('document', { documentId, kind: 'updated' } satisfies DocumentChange);
-    if (changed.size) void this.#scheduler?.pump();
-    return out;
+    return results.map((r) => ('error' in r ? r : { jobId: r.row.id, created: r.created, spec: r.spec ?? (JSON.parse(r.row.spec) as ExportSpec) }));
   }
 
   #enqueueContext(): EnqueueContext {
@@ -658,10 +661,11 @@ export class Engine {
     this.#ownsPdf = true;
   }
 
-  #publish(row: JobRow): void {
+  /** Hands a job's row to subscribers, once per seq; `spec` is row.spec parsed, when the caller has it. */
+  #publish(row: JobRow, spec?: ExportSpec): void {
     if ((this.#lastSeq.get(row.id) ?? 0) >= row.seq) return;
     this.#lastSeq.set(row.id, row.seq);
-    const snapshot = toSnapshot(row);
+    const snapshot = toSnapshot(row, spec);
     let throttle = this.#throttles.get(row.id);
     if (!throttle) {
       throttle = new Throttle<JobSnapshot>(this.#options.eventIntervalMs ?? DEFAULT_EVENT_INTERVAL_MS, (s) => this.#events.emit('job', s));

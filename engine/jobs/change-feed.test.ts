@@ -83,4 +83,28 @@ describe('ChangeFeed', () => {
       expect(await arrival(seen, id, row.seq, 2_000)).toBeLessThan(2_000);
     }
   });
+
+  it('reads again only the changes its caller does not have: a row the caller wrote itself is not read back', async () => {
+    const seen: JobRow[] = [];
+    const ours = new Map<string, number>();
+    feed = new ChangeFeed(new JobStore(reader.db), (row) => seen.push(row), { intervalMs: 60_000, known: (id, seq) => (ours.get(id) ?? 0) >= seq });
+    await feed.init();
+    const mine = await newJob(1);
+    const theirs = await newJob(2);
+    ours.set(mine, 1); // as if this process had written and published it
+    await feed.poll();
+    expect(seen.map((r) => r.id)).toEqual([theirs]);
+    // A later change of the same job by someone else (seq 2) is read, whole.
+    const claim = (await new JobStore(writer.db).claimNext({ id: 'other', host: 'h', pid: 1 }))!;
+    expect(claim.row.id).toBe(mine);
+    await feed.poll();
+    expect(seen.map((r) => [r.id, r.status])).toEqual([
+      [theirs, 'queued'],
+      [mine, 'running'],
+    ]);
+    expect(seen.at(-1)!.spec).toBe(claim.row.spec);
+    // Nothing new: nothing read or handed on.
+    await feed.poll();
+    expect(seen).toHaveLength(2);
+  });
 });

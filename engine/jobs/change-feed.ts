@@ -32,6 +32,12 @@ export interface ChangeFeedOptions {
   intervalMs?: number;
   /** The SQLite file: its folder is watched for writes (see above). */
   dbFile?: string;
+  /**
+   * Whether the caller already has this job at this seq (its own writes, published as it made
+   * them): such a change is not read again. A 10,000-job batch read every row it had just
+   * written back, spec and all, to drop it in publish (issue #10, case 8).
+   */
+  known?: (id: string, seq: number) => boolean;
 }
 
 export class ChangeFeed {
@@ -39,6 +45,7 @@ export class ChangeFeed {
   readonly #publish: (row: JobRow) => void;
   readonly #intervalMs: number;
   readonly #dbFile: string | undefined;
+  readonly #known: (id: string, seq: number) => boolean;
   #timer: NodeJS.Timeout | null = null;
   #watcher: FSWatcher | null = null;
   /** The highest job change number looked at (see JobStore.changedAfter). */
@@ -55,6 +62,7 @@ export class ChangeFeed {
     this.#publish = publish;
     this.#intervalMs = o.intervalMs ?? CHANGE_FEED_INTERVAL_MS;
     this.#dbFile = o.dbFile;
+    this.#known = o.known ?? (() => false);
   }
 
   /** Where following starts: after every change that exists now. */
@@ -87,16 +95,17 @@ export class ChangeFeed {
    */
   async poll(): Promise<void> {
     if (this.#stopped) return;
-    const rows = await this.#jobs.changedAfter(this.#lastChangeNo);
-    if (rows.length) {
-      this.#fastUntil = Date.now() + CHANGE_FEED_FAST_FOR_MS;
-      // A poll from outside the timer (tests, a caller in a hurry): the next one comes fast too.
-      if (this.#started && !this.#polling) this.#arm();
-    }
-    for (const row of rows) {
-      this.#lastChangeNo = Math.max(this.#lastChangeNo, row.change_no);
-      this.#publish(row);
-    }
+    const changes = await this.#jobs.changesAfter(this.#lastChangeNo);
+    if (changes.length === 0) return;
+    this.#fastUntil = Date.now() + CHANGE_FEED_FAST_FOR_MS;
+    // A poll from outside the timer (tests, a caller in a hurry): the next one comes fast too.
+    if (this.#started && !this.#polling) this.#arm();
+    const unseen = [...new Set(changes.filter((c) => !this.#known(c.id, c.seq)).map((c) => c.id))];
+    // As they are now: a row written again since the first read comes at its newer seq (and that
+    // change again at the next poll, where publish drops it).
+    const rows = await this.#jobs.rowsByIds(unseen);
+    this.#lastChangeNo = Math.max(this.#lastChangeNo, changes.at(-1)!.change_no);
+    for (const row of rows) this.#publish(row);
   }
 
   /** The next timed poll: soon while jobs change, else at the quiet interval. */

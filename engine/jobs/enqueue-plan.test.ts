@@ -80,22 +80,27 @@ describe('EnqueuePlan', () => {
   it('gives the same names and rows in one transaction as in one transaction per job', async () => {
     const one = await setup(12, ['Chapter', 'Chapter', 'Notes']);
     const each = await setup(12, ['Chapter', 'Chapter', 'Notes']);
+    const sliced = await setup(12, ['Chapter', 'Chapter', 'Notes']);
     try {
       // A file nobody recorded takes a name in both stores: the next number is chosen.
-      for (const s of [one, each]) {
+      for (const s of [one, each, sliced]) {
         fs.writeFileSync(path.join(s.out, 'Chapter (2).html'), 'not ours');
         fs.mkdirSync(path.join(s.out, 'part 1 (3).html'));
       }
       const a = await enqueueExports(one.store.db, namesakeInputs(one.docs), one.ctx);
-      const b = await enqueueExports(each.store.db, namesakeInputs(each.docs), each.ctx, { maxBatchItems: 1 });
+      const b = await enqueueExports(each.store.db, namesakeInputs(each.docs), each.ctx, { maxBatchItems: 1, maxTransactionMs: 0 });
+      // One transaction of one-job slices, the event loop running between them.
+      const c = await enqueueExports(sliced.store.db, namesakeInputs(sliced.docs), sliced.ctx, { maxBatchItems: 1, maxTransactionMs: 60_000 });
       const shape = (r: (typeof a)[number]) => ('error' in r ? r.error.code : r.created);
       expect(a.map(shape)).toEqual(b.map(shape));
+      expect(c.map(shape)).toEqual(b.map(shape));
       expect(a.filter((r) => 'error' in r).map((r) => ('error' in r ? r.error.code : ''))).toEqual(['DOCUMENT_NOT_FOUND', 'INVALID_OPTIONS']);
       expect(a.at(-1)).toMatchObject({ created: false });
       // Committed without an fsync each, synced once at the end: the connection is left as it was.
       expect(one.store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
       const sa = stored(one.store, one.docs, one.out);
       expect(sa).toEqual(stored(each.store, each.docs, each.out));
+      expect(sa).toEqual(stored(sliced.store, sliced.docs, sliced.out));
       // No two jobs share an output path, and the ones on disk were left alone.
       expect(new Set(sa.outputs.map((o) => o.path)).size).toBe(sa.outputs.length);
       const bases = sa.jobs.map((j) => j.base);
@@ -105,6 +110,49 @@ describe('EnqueuePlan', () => {
     } finally {
       await one.store.close();
       await each.store.close();
+      await sliced.store.close();
+    }
+  });
+
+  it('commits once a transaction, however many slices it held the main thread in, and hands each commit its results', async () => {
+    const { store, ctx, docs } = await setup(6, ['T']);
+    // Another connection, as another process reads the store: it sees only what was committed.
+    const other = await openDatabase(store.path);
+    try {
+      const visible = () => other.sqlite.prepare('select count(*) from jobs').pluck().get() as number;
+      const inputs = docs.map((documentId) => ({ documentId, stageId: 'export' }));
+      // Slices of one job in one transaction: the event loop runs between them, nothing is visible.
+      let turns = 0;
+      const seenMeanwhile = new Set<number>();
+      let running = true;
+      const watch = () => {
+        if (!running) return;
+        turns++;
+        seenMeanwhile.add(visible());
+        setImmediate(watch);
+      };
+      setImmediate(watch);
+      const calls: number[][] = [];
+      const one = await enqueueExports(store.db, inputs.slice(0, 3), ctx, { maxBatchItems: 1, maxTransactionMs: 60_000 }, (r) => {
+        calls.push([r.length, visible()]);
+      });
+      running = false;
+      expect(turns).toBeGreaterThanOrEqual(2);
+      expect(seenMeanwhile).toEqual(new Set([0]));
+      expect(calls).toEqual([[3, 3]]); // one commit, its three jobs, visible when handed over
+      expect(one.every((r) => 'row' in r && r.created)).toBe(true);
+      // One transaction per slice: each commit handed over on its own, in order, already visible.
+      const seen: string[] = [];
+      const counts: number[] = [];
+      const three = await enqueueExports(store.db, [...inputs.slice(3), { documentId: 'missing', stageId: 'export' }], ctx, { maxBatchItems: 1, maxTransactionMs: 0 }, (r) => {
+        for (const x of r) seen.push('row' in x ? x.row.id : x.error.code);
+        counts.push(visible());
+      });
+      expect(seen).toEqual([...three.slice(0, 3).map((r) => ('row' in r ? r.row.id : '')), 'DOCUMENT_NOT_FOUND']);
+      expect(counts).toEqual([4, 5, 6, 6]);
+    } finally {
+      await other.close();
+      await store.close();
     }
   });
 
@@ -162,7 +210,7 @@ describe('EnqueuePlan', () => {
       setImmediate(watch);
       const inputs = (k: number) => docs.map((documentId) => ({ documentId, stageId: 'export', options: { formats: ['html' as const], fileName: `b${k}` } }));
       // Two batches at once, one transaction per job: between their commits the others run.
-      const [a, b] = await Promise.all([enqueueExports(store.db, inputs(1), ctx, { maxBatchItems: 1 }), enqueueExports(store.db, inputs(2), ctx, { maxBatchItems: 1 })]);
+      const [a, b] = await Promise.all([enqueueExports(store.db, inputs(1), ctx, { maxBatchItems: 1, maxTransactionMs: 0 }), enqueueExports(store.db, inputs(2), ctx, { maxBatchItems: 1, maxTransactionMs: 0 })]);
       running = false;
       expect([...a, ...b].every((r) => 'row' in r && r.created)).toBe(true);
       expect(seen).toContain(BATCH_WAL_AUTOCHECKPOINT);

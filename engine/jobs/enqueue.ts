@@ -20,14 +20,23 @@ import { EnqueueMemo, EnqueuePlan, PREFETCH_DOCUMENTS, type EnqueueContext, type
 export type { EnqueueContext, Enqueued } from './enqueue-plan.ts';
 
 /**
- * A batch commits and lets the event loop run after this long in one transaction (planning and
- * writing; or MAX_BATCH_ITEMS items): better-sqlite3 is synchronous, and other callers wait for
- * the connection meanwhile, yet each commit rewrites the index pages it touched, so the fewer
- * commits the better. With the commit a transaction holds the main thread ≈ 40 ms (measured on
- * 2 busy cores: p50 36 ms at 25, 56 ms at 40).
+ * A batch lets the event loop run after this long of planning and writing (or MAX_BATCH_ITEMS
+ * items): better-sqlite3 is synchronous, so this is how long it holds the main thread at a
+ * time. Measured during a 10,000-job batch (perf_hooks, 2 runs): event-loop delay p50 31 ms,
+ * p99 51–54 ms, max 54–58 ms (a transaction's last slice and its commit). With a commit every
+ * slice, as before MAX_TRANSACTION_MS, the max was 113–141 ms: SQLite's checkpoints.
  */
 export const MAX_BATCH_MS = 30;
 export const MAX_BATCH_ITEMS = 1_000;
+/**
+ * A batch commits after this long in one transaction, its slices of MAX_BATCH_MS apart. Each
+ * commit writes every index page its jobs touched, and a job's random keys (its dedupe hash,
+ * its document's id and source hash) land on a new page each: with a commit every slice, a
+ * 10,000-job batch spent more time committing than inserting, each commit dearer as the
+ * indexes grew (0.2 ms → 6.5 ms; issue #10, case 8). Meanwhile the connection is this batch's:
+ * the engine's other statements (a runner's progress) wait for it, at most this long.
+ */
+export const MAX_TRANSACTION_MS = 250;
 
 /** Records one export job in its own IMMEDIATE transaction. */
 export async function enqueueExport(db: Kysely<Database>, input: StartExportRequest, ctx: EnqueueContext): Promise<Enqueued> {
@@ -40,10 +49,12 @@ export async function enqueueExport(db: Kysely<Database>, input: StartExportRequ
 }
 
 /**
- * Records many export jobs, in order, in transactions of up to MAX_BATCH_MS each. An item
- * refused with a QuireError (a missing document, options its front matter gets wrong, an
- * unwritable folder) is returned as `{ error }` and leaves no row; any other error (the disk,
- * the database) ends the batch and is thrown, with the transactions before it committed.
+ * Records many export jobs, in order, in transactions of up to MAX_TRANSACTION_MS, which hold
+ * the main thread MAX_BATCH_MS at a time; `onCommitted` is handed each transaction's results
+ * once it committed (not yet synced: see below). An item refused with a QuireError (a missing
+ * document, options its front matter gets wrong, an unwritable folder) is returned as
+ * `{ error }` and leaves no row; any other error (the disk, the database) ends the batch and is
+ * thrown, with the transactions before it committed.
  *
  * Durable when it returns (or throws), with one fsync for the batch: the transactions commit
  * without one (synchronous=NORMAL, 5–20 ms each saved on a busy disk) and a last FULL commit
@@ -54,17 +65,19 @@ export async function enqueueExports(
   db: Kysely<Database>,
   inputs: readonly StartExportRequest[],
   ctx: EnqueueContext,
-  limits: { maxBatchMs?: number; maxBatchItems?: number } = {},
+  limits: { maxBatchMs?: number; maxBatchItems?: number; maxTransactionMs?: number } = {},
+  onCommitted?: (results: ReadonlyArray<Enqueued | { error: QuireError }>) => void,
 ): Promise<Array<Enqueued | { error: QuireError }>> {
   const maxMs = limits.maxBatchMs ?? MAX_BATCH_MS;
   const maxItems = limits.maxBatchItems ?? MAX_BATCH_ITEMS;
+  const maxTransactionMs = limits.maxTransactionMs ?? MAX_TRANSACTION_MS;
   const results: Array<Enqueued | { error: QuireError }> = [];
   const memo = new EnqueueMemo();
   // What writing one planned job cost in the last transaction: planning stops in time for it.
   let writeMsPerJob = 0.05;
   let next = 0;
 
-  /** One transaction's worth of inputs, planned then written; returns its last job's id. */
+  /** One slice of a transaction's inputs, planned then written; returns its last job's id. */
   const planChunk = async (): Promise<string | undefined> => {
     const plan = new EnqueuePlan(ctx, memo);
     const done: Array<Enqueued | { error: QuireError }> = [];
@@ -87,13 +100,27 @@ export async function enqueueExports(
     return plan.lastJobId;
   };
 
+  /** Slices until the inputs end or the transaction has run maxTransactionMs; the event loop runs between them. */
+  const transaction = async (): Promise<string | undefined> => {
+    const start = performance.now();
+    let last: string | undefined;
+    for (;;) {
+      last = (await planChunk()) ?? last;
+      if (next >= inputs.length || performance.now() - start >= maxTransactionMs) return last;
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+
   // A job written by a commit not synced yet.
   let unsynced: string | undefined;
+  let committed = 0;
   const restoreCheckpoints = fewerCheckpoints(ctx.sqlite);
   try {
     while (next < inputs.length) {
       if (next > 0) await new Promise((r) => setImmediate(r)); // other callers get the connection between commits
-      unsynced = (await relaxedDurability(db, (conn) => immediate(conn, planChunk))) ?? unsynced;
+      unsynced = (await relaxedDurability(db, (conn) => immediate(conn, transaction))) ?? unsynced;
+      onCommitted?.(results.slice(committed));
+      committed = results.length;
     }
   } catch (e) {
     restoreCheckpoints();

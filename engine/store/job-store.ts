@@ -95,7 +95,8 @@ export function holdsClaim(db: Kysely<Database>, id: string, token: string) {
   return db.selectFrom('jobs').select('id').where('id', '=', id).where('claim_token', '=', token).where('status', '=', 'running').executeTakeFirst();
 }
 
-export function toSnapshot(row: JobRow): JobSnapshot {
+/** The row as the contract shows it; `spec` is row.spec parsed, when the caller has it already. */
+export function toSnapshot(row: JobRow, spec?: ExportSpec): JobSnapshot {
   return {
     id: row.id,
     documentId: row.document_id,
@@ -112,7 +113,7 @@ export function toSnapshot(row: JobRow): JobSnapshot {
     finishedAt: row.finished_at,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     // Checked where it is run (parseStoredSpec in the runner); a listing only shows it.
-    spec: JSON.parse(row.spec) as ExportSpec,
+    spec: spec ?? (JSON.parse(row.spec) as ExportSpec),
     outputs: JSON.parse(row.outputs) as JobOutput[],
     warnings: JSON.parse(row.warnings) as string[],
     seq: row.seq,
@@ -235,7 +236,7 @@ export class JobStore {
     if (options.documentId) q = q.where('document_id', '=', options.documentId);
     if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
     if (options.limit) q = q.limit(options.limit);
-    return (await q.execute()).map(toSnapshot);
+    return (await q.execute()).map((r) => toSnapshot(r));
   }
 
   /**
@@ -266,7 +267,7 @@ export class JobStore {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page.at(-1);
-    return { jobs: page.map(toSnapshot), nextCursor: more && last ? encodeCursor(last.created_at, last.row_id) : null };
+    return { jobs: page.map((r) => toSnapshot(r)), nextCursor: more && last ? encodeCursor(last.created_at, last.row_id) : null };
   }
 
   /** The highest change number written so far (0 for none): where a follower starts. */
@@ -281,6 +282,25 @@ export class JobStore {
   /** Job rows written after change number `after` (by any process), oldest write first. */
   async changedAfter(after: number): Promise<JobRow[]> {
     return this.#db.selectFrom('jobs').selectAll().where('change_no', '>', after).orderBy('change_no').execute();
+  }
+
+  /**
+   * Which jobs were written after change number `after`: id, seq and change number only, oldest
+   * write first. A follower reads the whole row (rowsByIds) only of those it has not seen.
+   */
+  async changesAfter(after: number): Promise<Array<Pick<JobRow, 'id' | 'seq' | 'change_no'>>> {
+    return this.#db.selectFrom('jobs').select(['id', 'seq', 'change_no']).where('change_no', '>', after).orderBy('change_no').execute();
+  }
+
+  /** These jobs' rows as they are now, oldest write first (missing ids left out). */
+  async rowsByIds(ids: readonly string[]): Promise<JobRow[]> {
+    if (ids.length === 0) return [];
+    return this.#db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', 'in', sql<string>`(select value from json_each(${JSON.stringify(ids)}))`)
+      .orderBy('change_no')
+      .execute();
   }
 
   async countByStatus(statuses: JobStatus[]): Promise<number> {
