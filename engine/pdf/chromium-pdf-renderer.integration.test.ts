@@ -354,6 +354,34 @@ describe('ChromiumPdfRenderer browser lifecycle', () => {
     }
   });
 
+  it.skipIf(process.platform !== 'linux')('runs no renderer a print does not use: no WebUI page of the headless window, no spare', async () => {
+    const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium', printSlots: 1 });
+    try {
+      const others = new Set(chromiumChildren().map((b) => b.pid));
+      await own.render(request(sampleHtml('Renderers', 1), PLAIN));
+      await own.render(request(sampleHtml('Renderers again', 1), PLAIN));
+      const [browser] = chromiumChildren().filter((b) => !others.has(b.pid));
+      const renderers = () =>
+        processGroupOf(browser!.pid)
+          .map((pid) => {
+            try {
+              return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+            } catch {
+              return '';
+            }
+          })
+          .filter((cmd) => cmd.includes('--type=renderer'));
+      // Chromium 156 loaded the omnibox popups' WebUI (two renderers, 46 MB each in a batch) and
+      // kept a spare renderer; a print page needs one renderer. Counted once the spare would be up.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const found = renderers();
+      expect(found.filter((cmd) => cmd.includes('top-chrome-webui'))).toEqual([]);
+      expect(found.length).toBeLessThanOrEqual(2);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('warmUp opens the first print page ahead, and the first render prints in it rather than in a page of its own', async () => {
     const own = new ChromiumPdfRenderer({ executablePath: '/usr/bin/chromium', printSlots: 2 });
     try {

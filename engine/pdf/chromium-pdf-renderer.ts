@@ -58,6 +58,10 @@ const LAUNCH_ARGS = [
   '--host-resolver-rules=MAP * ~NOTFOUND',
   '--proxy-server=http://quire.invalid:9',
   '--proxy-bypass-list=<-loopback>',
+  // Processes a print never uses, each held for the whole batch: a spare renderer started ahead
+  // for the next tab (17 MB), and the omnibox popup's WebUI page, which Chromium 156 loads in a
+  // renderer of its own for the headless window.
+  '--disable-features=SpareRendererForSitePerProcess,WebUIOmniboxPopup,WebUIOmniboxAimPopup',
 ];
 
 const LAUNCH_TIMEOUT_MS = 30_000;
