@@ -33,7 +33,9 @@ await fs.mkdir(outDir, { recursive: true });
 const tLaunch0 = performance.now();
 const browser = await chromium.launch({
   executablePath: process.env.QUIRE_BENCH_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'],
+  // Quire's own --disable-features too (engine/pdf/chromium-pdf-renderer.ts): without the
+  // renderers a print never uses, the floor is the same Chromium that Quire drives.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage', '--disable-features=SpareRendererForSitePerProcess,WebUIOmniboxPopup,WebUIOmniboxAimPopup'],
 });
 // JavaScript off, as Quire prints: the export HTML has no script to run.
 const context = await browser.newContext({ javaScriptEnabled: false });

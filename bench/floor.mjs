@@ -51,7 +51,8 @@ ${body}
 const tLaunch0 = performance.now();
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  // Quire's own --disable-features too (engine/pdf/chromium-pdf-renderer.ts): the same Chromium.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-features=SpareRendererForSitePerProcess,WebUIOmniboxPopup,WebUIOmniboxAimPopup'],
 });
 const context = await browser.newContext();
 const tLaunch = performance.now() - tLaunch0;
