@@ -55,7 +55,7 @@ import { AssetStore } from './store/asset-store.ts';
 import { addAssetFiles, assetHashesInUse, readFolderAssets, readStoredAsset, type AssetScan } from './store/document-assets.ts';
 import { scanAssetRefs } from './pipeline/asset-refs.ts';
 import { JobStore, toSnapshot, type JobPage, type JobPageOptions, type JobRow, type ListJobsOptions, type Owner } from './store/job-store.ts';
-import { removeUnusedSnapshots } from './store/source-snapshots.ts';
+import { removeSnapshotIfUnused, removeUnusedSnapshots } from './store/source-snapshots.ts';
 import { WORKFLOWS } from './store/workflows.ts';
 import { defaultOutputDir } from './paths.ts';
 
@@ -393,7 +393,7 @@ export class Engine {
   async cancelExport(jobId: string): Promise<JobSnapshot> {
     const { row } = await this.#jobs.requestCancel(jobId);
     this.#publish(row);
-    if (row.status === 'cancelled') await removeUnusedSnapshots(this.#store.db).catch(() => 0);
+    if (row.status === 'cancelled') await removeSnapshotIfUnused(this.#store.db, row.source_sha256).catch(() => false);
     if (row.status === 'running') this.#scheduler?.abortLocal(jobId);
     return toSnapshot(row);
   }
@@ -619,7 +619,7 @@ export class Engine {
       signal,
     );
     // The source snapshot goes once no queued or running job needs it.
-    await removeUnusedSnapshots(this.#store.db).catch(() => 0);
+    await removeSnapshotIfUnused(this.#store.db, row.source_sha256).catch(() => false);
   }
 
   async #pipelinePool(): Promise<PipelineRunner> {

@@ -11,6 +11,7 @@
 import type { Kysely } from 'kysely';
 import { Errors } from '../api/errors.ts';
 import { sha256Of } from '../jobs/atomic-files.ts';
+import { relaxedDurability } from './db.ts';
 import type { Database } from './schema.ts';
 
 /** Stores the text once by its hash (a second job on the same text shares it). */
@@ -48,4 +49,25 @@ export async function removeUnusedSnapshots(db: Kysely<Database>): Promise<numbe
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * Drops the snapshot `sha256` if no queued or running job refers to it (true if it did): what a
+ * job's end calls, instead of removeUnusedSnapshots, which visits every snapshot (a batch's
+ * queued jobs each hold one). Not synced (relaxedDurability): a removal lost in a power cut
+ * leaves a snapshot that the next start's sweep removes, and the fsync cost each job's end
+ * ≈ 1 ms on the main thread (100 chapters: 119 ms in all).
+ */
+export async function removeSnapshotIfUnused(db: Kysely<Database>, sha256: string | null): Promise<boolean> {
+  if (!sha256) return false;
+  const result = await relaxedDurability(db, (conn) =>
+    conn
+      .deleteFrom('source_snapshots')
+      .where('sha256', '=', sha256)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('jobs').select('jobs.id').where('jobs.source_sha256', '=', sha256).where('jobs.status', 'in', ['queued', 'running']))),
+      )
+      .executeTakeFirst(),
+  );
+  return Number(result.numDeletedRows) > 0;
 }
