@@ -48,7 +48,7 @@ export class ChangeFeed {
   readonly #known: (id: string, seq: number) => boolean;
   #timer: NodeJS.Timeout | null = null;
   #watcher: FSWatcher | null = null;
-  /** The highest job change number looked at (see JobStore.changedAfter). */
+  /** The highest job change number looked at (see JobStore.changesAfter). */
   #lastChangeNo = 0;
   #stopped = false;
   #started = false;

@@ -88,7 +88,7 @@ describe('openDatabase', () => {
     // Old rows get change numbers, so a follower starting from 0 sees them, and new writes go after them.
     expect(job.change_no).toBeGreaterThan(0);
     const jobs = new JobStore(upgraded.db);
-    expect((await jobs.changedAfter(0)).map((r) => r.id)).toEqual(['j1']);
+    expect((await jobs.changesAfter(0)).map((r) => r.id)).toEqual(['j1']);
     expect(await jobs.lastChangeNo()).toBe(job.change_no);
     const migrations = await createMigrator(upgraded.db).getMigrations();
     expect(migrations.at(-1)).toMatchObject({ name: LATEST_MIGRATION });

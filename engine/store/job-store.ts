@@ -279,11 +279,6 @@ export class JobStore {
     return Number(r.n ?? 0);
   }
 
-  /** Job rows written after change number `after` (by any process), oldest write first. */
-  async changedAfter(after: number): Promise<JobRow[]> {
-    return this.#db.selectFrom('jobs').selectAll().where('change_no', '>', after).orderBy('change_no').execute();
-  }
-
   /**
    * Which jobs were written after change number `after`: id, seq and change number only, oldest
    * write first. A follower reads the whole row (rowsByIds) only of those it has not seen.
