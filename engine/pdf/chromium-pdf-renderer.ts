@@ -59,8 +59,8 @@ const LAUNCH_ARGS = [
   '--proxy-server=http://quire.invalid:9',
   '--proxy-bypass-list=<-loopback>',
   // Processes a print never uses, each held for the whole batch: a spare renderer started ahead
-  // for the next tab (17 MB), and the omnibox popup's WebUI page, which Chromium 156 loads in a
-  // renderer of its own for the headless window.
+  // for the next tab (17 MB), and the omnibox popups' two WebUI pages, which Chromium 156 loads
+  // in renderers of their own for each headless window (about 46 MB each over a batch).
   '--disable-features=SpareRendererForSitePerProcess,WebUIOmniboxPopup,WebUIOmniboxAimPopup',
 ];
 
