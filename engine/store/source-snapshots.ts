@@ -33,21 +33,23 @@ export async function readSnapshot(db: Kysely<Database>, jobId: string, sha256: 
   return row.source;
 }
 
+/** A delete of the snapshots no queued or running job refers to (narrowed further by the caller). */
+function deleteUnusedSnapshots(db: Kysely<Database>) {
+  return db.deleteFrom('source_snapshots').where(({ not, exists, selectFrom }) =>
+    not(
+      exists(
+        selectFrom('jobs')
+          .select('jobs.id')
+          .whereRef('jobs.source_sha256', '=', 'source_snapshots.sha256')
+          .where('jobs.status', 'in', ['queued', 'running']),
+      ),
+    ),
+  );
+}
+
 /** Drops snapshots no queued or running job refers to; returns how many. */
 export async function removeUnusedSnapshots(db: Kysely<Database>): Promise<number> {
-  const result = await db
-    .deleteFrom('source_snapshots')
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('jobs')
-            .select('jobs.id')
-            .whereRef('jobs.source_sha256', '=', 'source_snapshots.sha256')
-            .where('jobs.status', 'in', ['queued', 'running']),
-        ),
-      ),
-    )
-    .executeTakeFirst();
+  const result = await deleteUnusedSnapshots(db).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
@@ -60,14 +62,6 @@ export async function removeUnusedSnapshots(db: Kysely<Database>): Promise<numbe
  */
 export async function removeSnapshotIfUnused(db: Kysely<Database>, sha256: string | null): Promise<boolean> {
   if (!sha256) return false;
-  const result = await relaxedDurability(db, (conn) =>
-    conn
-      .deleteFrom('source_snapshots')
-      .where('sha256', '=', sha256)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('jobs').select('jobs.id').where('jobs.source_sha256', '=', sha256).where('jobs.status', 'in', ['queued', 'running']))),
-      )
-      .executeTakeFirst(),
-  );
+  const result = await relaxedDurability(db, (conn) => deleteUnusedSnapshots(conn).where('sha256', '=', sha256).executeTakeFirst());
   return Number(result.numDeletedRows) > 0;
 }
