@@ -4,6 +4,8 @@ import {
   checkCallMetadata,
   exportSpecSchema,
   parseStageData,
+  prepareExportLayers,
+  resolvePreparedExport,
   parseStoredSpec,
   resolveExport,
   type ExportLayers,
@@ -191,5 +193,39 @@ describe("the call's metadata (CLI --title, --author …)", () => {
 
   it('the saved export stage options may not carry metadata (it belongs to Details)', () => {
     expect(() => resolve({ saved: { exportOptions: { metadata: { author: 'x' } } } })).toThrow(/export stage's saved options/);
+  });
+});
+
+describe('resolvePreparedExport: one document\'s layers for many calls (a batch)', () => {
+  const calls = [
+    { fileName: 'part 1' },
+    { formats: ['pdf', 'md'], fileName: 'Part 2', metadata: { lang: 'de', keywords: ['a', 'b'], author: ' Ada ' } },
+    { pdf: { landscape: true, margins: { top: 3 } }, theme: 'book', overwrite: true },
+    { outDir: '/elsewhere', metadata: { title: 'Called' } },
+    undefined,
+  ];
+  const layers = { settings, details: { author: 'Grace', lang: 'en' }, frontMatter: { options: { toc: true }, metadata: { subject: 'S' } }, defaultOutDir: '/default/out' };
+
+  it('gives, call after call, what resolveExport gives for that call alone', () => {
+    const prepared = prepareExportLayers(layers);
+    for (let round = 0; round < 2; round++) {
+      for (const call of calls) expect(resolvePreparedExport(subject, prepared, call)).toEqual(resolveExport(subject, { ...layers, call }));
+    }
+  });
+
+  it('still refuses every call when what the layers resolve to is bad (nothing proven by a failure)', () => {
+    // No settings: the output folder falls back to the default one, which is bad.
+    const prepared = prepareExportLayers({ ...layers, settings: undefined, defaultOutDir: 'relative/out' });
+    for (let i = 0; i < 3; i++) expect(() => resolvePreparedExport(subject, prepared, { fileName: `n ${i}` })).toThrow(/The resolved export: outDir/);
+    // A call that names a good folder passes; it proves nothing about the next, without one.
+    expect(resolvePreparedExport(subject, prepared, { outDir: '/good' }).outDir).toBe('/good');
+    expect(() => resolvePreparedExport(subject, prepared, {})).toThrow(/The resolved export: outDir/);
+  });
+
+  it('checks the whole spec again for another subject on the same layers', () => {
+    const prepared = prepareExportLayers(layers);
+    resolvePreparedExport(subject, prepared, {});
+    const damaged: ExportSubject = { ...subject, source: { sha256: 'not a digest', bytes: 1 } };
+    expect(() => resolvePreparedExport(damaged, prepared, {})).toThrow(/The resolved export: source.sha256/);
   });
 });

@@ -429,11 +429,48 @@ export function prepareExportLayers(layers: Omit<ExportLayers, 'call'>): Prepare
 
 /** resolveExport with the layers checked by prepareExportLayers and this call's options. */
 export function resolvePreparedExport(subject: ExportSubject, layers: PreparedLayers, callOptions: unknown): ExportSpec {
+  const spec = buildSpec(subject, layers, checkCallOptions(callOptions));
+  // Checking the spec whole is a net under buildSpec. A batch resolves many calls on one
+  // document's layers, and the check cost ≈30 µs a job (issue #10, case 8), so it is skipped
+  // once the layers are proven (below). A job's spec is checked again when it runs.
+  if (layersProven(subject, layers)) return spec;
+  return parseLayer(exportSpecSchema, spec, 'The resolved export');
+}
+
+/**
+ * Every field of a spec comes from the call, checked by a schema with the spec's own rules for
+ * that field, or from the layers and the subject. So once the spec of a call that sets nothing
+ * (every field from the layers) passes the whole check unchanged, any call's spec on these
+ * layers and this subject passes it too. Kept per layers object, for one subject object.
+ */
+function layersProven(subject: ExportSubject, layers: PreparedLayers): boolean {
+  if (provenLayers.get(layers) === subject) return true;
+  const bare = buildSpec(subject, layers, {});
+  const result = exportSpecSchema.safeParse(bare);
+  if (!result.success || !sameData(result.data, bare)) return false;
+  provenLayers.set(layers, subject);
+  return true;
+}
+
+/** Prepared layers whose call-free spec passed the whole check unchanged, with the subject it was for. */
+const provenLayers = new WeakMap<PreparedLayers, ExportSubject>();
+
+/** The same JSON-like data, whatever the order of keys (the check may rebuild objects in its own order). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** The spec of these layers with this call's checked options, not checked whole. Throws a bad layer's error. */
+function buildSpec(subject: ExportSubject, layers: PreparedLayers, call: ExportCallOptions): ExportSpec {
   const stage = take(layers.stage);
   const settings = take(layers.settings);
   const front = take(layers.front);
   const saved = take(layers.saved);
-  const call = checkCallOptions(callOptions);
   const details = take(layers.details);
   const frontMeta = take(layers.frontMeta);
 
@@ -478,7 +515,7 @@ export function resolvePreparedExport(subject: ExportSubject, layers: PreparedLa
     assets: [...(subject.assets ?? [])].sort(byRef),
     unavailableAssets: [...(subject.unavailableAssets ?? [])].sort(byRef),
   };
-  return parseLayer(exportSpecSchema, spec, 'The resolved export');
+  return spec;
 }
 
 /**

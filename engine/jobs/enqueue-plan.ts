@@ -29,7 +29,8 @@ import type { ExportSpec, Settings } from '../api/export-spec.ts';
 import { nthName } from '../api/output-names.ts';
 import { JobStore, type JobRow } from '../store/job-store.ts';
 import { exportStageOf, finishJobSpec, prepareJobSpec, sourceIdOf, type JobSpecRows, type PreparedJobSpec } from './job-spec.ts';
-import { diskVerdict, familyCols, fileFor, laterNumbers, noFreeName, numbersAfter, TOP, type ClaimInput, type Verdict } from './output-claims.ts';
+import { familyCols, fileFor, laterNumbers, noFreeName, numbersAfter, TOP, type ClaimInput, type Verdict } from './output-claims.ts';
+import { FolderNames } from './folder-names.ts';
 import { familyOfBase } from './output-families.ts';
 import { outputKeyOf } from './output-keys.ts';
 import { assertWritableDir } from './output-dir.ts';
@@ -146,6 +147,8 @@ interface PathFacts {
   holderActive: boolean;
 }
 
+type OwnRow = { path: string; name_number: number | null };
+
 interface Reservation {
   documentId: string;
   jobId: string;
@@ -168,10 +171,14 @@ export class EnqueuePlan {
   readonly #families = new Map<string, string>();
   /** What the database said of a path when first asked (the planned reservations come on top). */
   readonly #facts = new Map<string, PathFacts>();
+  /** What is on disk, from a folder's listing once many names in it were probed. */
+  readonly #folderNames: FolderNames;
   readonly #reserved = new Map<string, Reservation>();
   /** Per name family: the highest number in the database, and among the planned reservations. */
   readonly #dbTop = new Map<string, number>();
   readonly #plannedTop = new Map<string, number>();
+  /** Per document and family: its rows in the database (read once: only this plan writes until it commits). */
+  readonly #dbOwn = new Map<string, OwnRow[]>();
   /** Per document and family: the numbers planned for it. */
   readonly #plannedOwn = new Map<string, number[]>();
   readonly #byDedupeKey = new Map<string, JobRow>();
@@ -180,10 +187,12 @@ export class EnqueuePlan {
   readonly #stages = new Map<string, unknown[]>();
   readonly #snapshots = new Map<string, { source: string; bytes: number }>();
 
-  constructor(ctx: EnqueueContext, memo = new EnqueueMemo()) {
+  /** `folderNames`: one per transaction, shared by its slices (a listing is as old as the transaction at most). */
+  constructor(ctx: EnqueueContext, memo = new EnqueueMemo(), folderNames = new FolderNames()) {
     this.#sqlite = ctx.sqlite;
     this.#ctx = ctx;
     this.#memo = memo;
+    this.#folderNames = folderNames;
   }
 
   /** Reads the documents of these (upcoming) inputs in three statements instead of three each. */
@@ -314,7 +323,7 @@ export class EnqueuePlan {
     if (facts.isSource) return { free: false, reason: 'a document source' };
     if (this.#reserved.has(key)) return { free: false, reason: 'reserved by another export' };
     if (facts.row && facts.row.job_id !== who.jobId && facts.holderActive) return { free: false, reason: 'reserved by another export' };
-    return diskVerdict(file, facts.row, who);
+    return this.#folderNames.verdict(file, facts.row, who);
   }
 
   /** outputKeyOf, once per path a transaction: every namesake probes "name.html" first. */
@@ -340,9 +349,11 @@ export class EnqueuePlan {
 
   /** The document's numbers in the family: the database's, as the planned reservations leave them. */
   #ownNumbers(documentId: string, family: string): number[] {
-    const rows = statement(this.#sqlite, ENQUEUE_SQL.ownInFamily).all(documentId, family) as Array<{ path: string; name_number: number | null }>;
+    const id = `${documentId}\0${family}`;
+    let rows = this.#dbOwn.get(id);
+    if (!rows) this.#dbOwn.set(id, (rows = statement(this.#sqlite, ENQUEUE_SQL.ownInFamily).all(documentId, family) as OwnRow[]));
     const own = rows.filter((r) => (this.#reserved.get(r.path)?.documentId ?? documentId) === documentId).map((r) => r.name_number ?? 0);
-    return own.concat(this.#plannedOwn.get(`${documentId}\0${family}`) ?? []);
+    return own.concat(this.#plannedOwn.get(id) ?? []);
   }
 
   #top(family: string): number {

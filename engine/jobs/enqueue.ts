@@ -16,6 +16,7 @@ import { isQuireError, type QuireError } from '../api/errors.ts';
 import { immediate, relaxedDurability } from '../store/db.ts';
 import type { Database } from '../store/schema.ts';
 import { EnqueueMemo, EnqueuePlan, PREFETCH_DOCUMENTS, type EnqueueContext, type Enqueued } from './enqueue-plan.ts';
+import { FolderNames } from './folder-names.ts';
 
 export type { EnqueueContext, Enqueued } from './enqueue-plan.ts';
 
@@ -78,8 +79,8 @@ export async function enqueueExports(
   let next = 0;
 
   /** One slice of a transaction's inputs, planned then written; returns its last job's id. */
-  const planChunk = async (): Promise<string | undefined> => {
-    const plan = new EnqueuePlan(ctx, memo);
+  const planChunk = async (folderNames: FolderNames): Promise<string | undefined> => {
+    const plan = new EnqueuePlan(ctx, memo, folderNames);
     const done: Array<Enqueued | { error: QuireError }> = [];
     const start = performance.now();
     const first = next;
@@ -103,9 +104,10 @@ export async function enqueueExports(
   /** Slices until the inputs end or the transaction has run maxTransactionMs; the event loop runs between them. */
   const transaction = async (): Promise<string | undefined> => {
     const start = performance.now();
+    const folderNames = new FolderNames();
     let last: string | undefined;
     for (;;) {
-      last = (await planChunk()) ?? last;
+      last = (await planChunk(folderNames)) ?? last;
       if (next >= inputs.length || performance.now() - start >= maxTransactionMs) return last;
       await new Promise((r) => setImmediate(r));
     }
