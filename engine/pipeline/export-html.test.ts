@@ -99,6 +99,14 @@ describe('the standalone document', () => {
     expect(html).toContain('<title>My Doc</title>');
   });
 
+  it('does not repeat a title a section opens with at a lower level ("## Title" in a book chapter)', () => {
+    const { html } = generateExportHtml(md('## What Is  *Ownership*?\n\ntext\n\n## Next', { title: 'What is Ownership?' }));
+    expect(html).not.toContain('class="quire-title');
+    expect(html).toContain('<h2 id="what-is-ownership">What Is  <em>Ownership</em>?</h2>');
+    // A first heading that is not the title leaves the title block alone.
+    expect(generateExportHtml(md('## Chapter one\n\ntext', { title: 'The Book' })).html).toContain('<p class="quire-title">The Book</p>');
+  });
+
   it('without a title: <title> from the first heading, no title block', () => {
     const { html } = generateExportHtml(md('intro\n\n## First part\n'));
     expect(html).toContain('<title>First part</title>');

@@ -86,8 +86,9 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
   const meta = input.meta ?? {};
   const first = body.headings[0];
   const docTitle = title || first?.text || 'Untitled';
-  // A document that opens with "# Same Title" should not show the title twice.
-  const showTitle = title !== '' && !(first && first.level === 1 && first.text.toLowerCase() === title.toLowerCase());
+  // A document whose first heading is its title ("# Same Title", or "## Same Title" in a book's
+  // section file, where import took the title from) shows it once: as that heading.
+  const showTitle = title !== '' && !(first && sameTitle(first.text, title));
   const lang = meta.lang ?? guessCjkLang(source);
   // base + theme, the bundled fonts for the characters shown, then the user's CSS on top.
   const style = documentCss({
@@ -136,6 +137,12 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
     `<main class="quire-content">\n${body.html}\n</main>\n</body>\n</html>\n`;
 
   return { html, headings: body.headings, warnings: [...warnings, ...images.warnings] };
+}
+
+/** Heading text and title read the same, whatever the case, spacing or Markdown emphasis marks. */
+function sameTitle(heading: string, title: string): boolean {
+  const plain = (t: string) => t.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  return plain(heading) === plain(title);
 }
 
 /** Headings deeper than this stay out of the table of contents. */
