@@ -119,6 +119,26 @@ describe('fontFaceCss', () => {
   });
 });
 
+describe('scripts no text face has', () => {
+  it('Bengali and Thai bring their Noto face’s slice for that script, in 400 and 700, and not its Latin ones', () => {
+    const files = names(fontFaceCss({ text: 'English • বাংলা • ไทย', faces: SANS }).files).filter((f) => !f.startsWith('inter-') && !f.startsWith('jetbrains-'));
+    expect(files.sort()).toEqual([
+      'noto-sans-bengali-bengali-400-normal.woff2',
+      'noto-sans-bengali-bengali-700-normal.woff2',
+      'noto-sans-thai-thai-400-normal.woff2',
+      'noto-sans-thai-thai-700-normal.woff2',
+    ]);
+  });
+
+  it('each script face is embedded only for its own letters', () => {
+    const scripts = (text: string) => [...new Set(names(fontFaceCss({ text, faces: SANS }).files).filter((f) => f.startsWith('noto-sans-')).map((f) => f.split('-')[2]))];
+    expect(scripts('العربية')).toEqual(['arabic']);
+    expect(scripts('עברית')).toEqual(['hebrew']);
+    expect(scripts('हिन्दी')).toEqual(['devanagari']);
+    expect(scripts('Ελληνικά, русский, Tiếng Việt, Türkçe')).toEqual([]);
+  });
+});
+
 describe('emoji', () => {
   it('an emoji brings the Noto Emoji slice that holds it; © and ™ (in every text face) do not', () => {
     const faces = { text: 'inter', mono: 'jetbrains-mono' } as const;

@@ -18,7 +18,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-export const FONT_PACKAGES = ['inter', 'source-serif-4', 'jetbrains-mono', 'noto-sans-sc', 'noto-sans-tc', 'noto-sans-jp', 'noto-sans-kr', 'noto-emoji'] as const;
+export const FONT_PACKAGES = [
+  'inter',
+  'source-serif-4',
+  'jetbrains-mono',
+  'noto-sans-sc',
+  'noto-sans-tc',
+  'noto-sans-jp',
+  'noto-sans-kr',
+  'noto-emoji',
+  'noto-sans-arabic',
+  'noto-sans-hebrew',
+  'noto-sans-devanagari',
+  'noto-sans-bengali',
+  'noto-sans-thai',
+] as const;
 export type FontPackage = (typeof FONT_PACKAGES)[number];
 export type CjkFont = 'noto-sans-sc' | 'noto-sans-tc' | 'noto-sans-jp' | 'noto-sans-kr';
 
@@ -59,6 +73,20 @@ export function cjkFontFor(lang: string | null | undefined): CjkFont {
 }
 
 const EMOJI = /\p{Extended_Pictographic}/u;
+
+/**
+ * Scripts no text face has, each with its Noto face and the Unicode blocks it is embedded for
+ * (its slices hold Latin too, which the text face already prints). The themes' stacks name these
+ * faces after the CJK one (base.css --quire-face-scripts); without them a computer with no such
+ * font prints boxes (a README's "বাংলা" and "ไทย" links did).
+ */
+export const SCRIPT_FACES: ReadonlyArray<{ pkg: FontPackage; blocks: Array<[number, number]> }> = [
+  { pkg: 'noto-sans-arabic', blocks: [[0x0600, 0x06ff], [0x0750, 0x077f], [0x0870, 0x08ff], [0xfb50, 0xfdff], [0xfe70, 0xfeff]] },
+  { pkg: 'noto-sans-hebrew', blocks: [[0x0590, 0x05ff], [0xfb1d, 0xfb4f]] },
+  { pkg: 'noto-sans-devanagari', blocks: [[0x0900, 0x097f], [0xa8e0, 0xa8ff]] },
+  { pkg: 'noto-sans-bengali', blocks: [[0x0980, 0x09ff]] },
+  { pkg: 'noto-sans-thai', blocks: [[0x0e00, 0x0e7f]] },
+];
 
 // Han, kana, hangul, CJK symbols and punctuation, fullwidth forms, bopomofo.
 const CJK = /[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff00-\uffef]|[\u{20000}-\u{3134f}]/u;
@@ -120,15 +148,21 @@ export function fontFaceCss(args: { text: string; faces: ThemeFaces; lang?: stri
   take(mono, 400, 'normal', used);
   take(mono, 700, 'normal', used);
 
+  // The CJK and script faces come after the text or mono face in every stack: they are needed
+  // for what either of them lacks.
+  const textRanges = slicesOf(root, text, 400, 'normal').flatMap((s) => s.ranges);
+  const monoRanges = slicesOf(root, mono, 400, 'normal').flatMap((s) => s.ranges);
+  const rest = used.filter((cp) => !inRanges(textRanges, cp) || !inRanges(monoRanges, cp));
   if (used.some((cp) => CJK.test(String.fromCodePoint(cp)))) {
-    // The CJK face comes after the text or mono face in every stack: it is needed for what
-    // either of them lacks.
-    const textRanges = slicesOf(root, text, 400, 'normal').flatMap((s) => s.ranges);
-    const monoRanges = slicesOf(root, mono, 400, 'normal').flatMap((s) => s.ranges);
-    const rest = used.filter((cp) => !inRanges(textRanges, cp) || !inRanges(monoRanges, cp));
     const cjk = cjkFontFor(args.lang);
     take(cjk, 400, 'normal', rest);
     take(cjk, 700, 'normal', rest);
+  }
+  for (const { pkg, blocks } of SCRIPT_FACES) {
+    const chars = rest.filter((cp) => inRanges(blocks, cp));
+    if (chars.length === 0) continue;
+    take(pkg, 400, 'normal', chars);
+    take(pkg, 700, 'normal', chars);
   }
   // Emoji (🎉 ✅): Noto Emoji's outlines, in the text's colour; without it a computer with no emoji font prints boxes.
   // (© ® ™ and arrows are Extended_Pictographic too, but every text face has them.)

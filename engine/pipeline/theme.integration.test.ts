@@ -107,6 +107,12 @@ describe('CJK text on a machine without CJK fonts', () => {
     { lang: 'zh-Hans', face: /^NotoSansSC/, text: '设计大型系统的学习指南', body: '<h2>系统设计入门</h2><p>设计大型系统的学习指南：可扩展性、可用性与一致性。</p>' },
     { lang: 'ja', face: /^NotoSansJP/, text: '大規模システムの設計', body: '<h2>システム設計入門</h2><p>大規模システムの設計を学ぶ。ひらがな、カタカナ、漢字。</p>' },
     { lang: 'ko', face: /^NotoSansKR/, text: '대규모 시스템 설계', body: '<h2>시스템 설계 입문</h2><p>대규모 시스템 설계를 배우는 방법입니다.</p>' },
+    // The scripts no text face has (fonts.ts SCRIPT_FACES), as the system-design-primer README's language links use them.
+    { lang: 'bn', face: /^NotoSansBengali/, text: null, body: '<p>Translations: <a href="#">বাংলা</a> · English</p>' },
+    { lang: 'th', face: /^NotoSansThai/, text: 'ไทย', body: '<p>Translations: <a href="#">ไทย</a> · English</p>' },
+    { lang: 'hi', face: /^NotoSansDevanagari/, text: null, body: '<p>सिस्टम डिज़ाइन</p>' },
+    { lang: 'ar', face: /^NotoSansArabic/, text: null, body: '<p dir="rtl">العربية</p>' },
+    { lang: 'he', face: /^NotoSansHebrew/, text: null, body: '<p dir="rtl">עברית</p>' },
   ];
   for (const c of cases) {
     it(`${c.lang}: the bundled Noto face is embedded and the text extracts`, async () => {
@@ -116,7 +122,8 @@ describe('CJK text on a machine without CJK fonts', () => {
       expect(fonts.some((f) => c.face.test(f.name) && f.embedded), JSON.stringify(fonts)).toBe(true);
       // Nothing came from the system's CJK fonts (the fontconfig hides them).
       expect(fonts.some((f) => /CJK/.test(f.name)), JSON.stringify(fonts)).toBe(false);
-      expect(pdfText(pdf).replace(/\s+/g, ' ')).toContain(c.text);
+      // Shaped scripts (conjuncts, joined or right-to-left letters) do not come back from pdftotext as typed.
+      if (c.text) expect(pdfText(pdf).replace(/\s+/g, ' ')).toContain(c.text);
     });
   }
 });
