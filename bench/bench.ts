@@ -40,7 +40,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_PDF_OPTIONS } from '../engine/api/export-spec.ts';
 import { defaultConcurrency } from '../engine/jobs/scheduler.ts';
-import { pdfOptions } from '../engine/pdf/chromium-pdf-renderer.ts';
+import { pdfOptions, printedHtml } from '../engine/pdf/chromium-pdf-renderer.ts';
 import { generateExportHtml } from '../engine/pipeline/export-html.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -475,6 +475,14 @@ function htmlTitle(file: string): string {
   return raw.replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
+/**
+ * The export HTML made as the page Quire prints it (its header and footer rules added, as the
+ * renderer adds them), so the floor prints what Quire's Chromium prints with the same options.
+ */
+function asQuirePrintsIt(file: string): void {
+  fs.writeFileSync(file, printedHtml({ html: fs.readFileSync(file, 'utf8'), options: DEFAULT_PDF_OPTIONS, title: htmlTitle(file) }));
+}
+
 function rustChapters(dir: string): string[] {
   return fs
     .readdirSync(dir)
@@ -550,6 +558,7 @@ async function caseBatchPdf(): Promise<CaseResult> {
   const made = await run('node', [QUIRE, 'export', ...files, '--format', 'html', '--out', htmlDir, '--data-dir', path.join(htmlDir, '.data')], { timeoutMs: TIMEOUT.htmlCli });
   const optionsFile = path.join(TMP, 'floor-options.json');
   const htmlFiles = fs.readdirSync(htmlDir).filter((f) => f.endsWith('.html')).map((f) => path.join(htmlDir, f));
+  for (const f of htmlFiles) asQuirePrintsIt(f);
   fs.writeFileSync(optionsFile, JSON.stringify(Object.fromEntries(htmlFiles.map((f) => [f, pdfOptions(DEFAULT_PDF_OPTIONS, htmlTitle(f))]))));
   const floor: Variant = { id: 'floor', label: "floor: floor-html.mjs, Quire's export HTML (setContent) and page.pdf() options (2 pages)", samples: [] };
   if (made.code !== 0 || htmlFiles.length !== files.length) {
@@ -686,6 +695,7 @@ async function caseScale(): Promise<CaseResult> {
       floorHtml.failure = `could not make the export HTML (exit ${made.code}): ${lastLines(made.stderr)}`;
     } else {
       const optionsFile = path.join(htmlOut, 'options.json');
+      asQuirePrintsIt(html);
       fs.writeFileSync(optionsFile, JSON.stringify({ [html]: pdfOptions(DEFAULT_PDF_OPTIONS, htmlTitle(html)) }));
       await measure(floorHtml, async () => {
         const d = freshDir(`scale-floor-html-${n}`);

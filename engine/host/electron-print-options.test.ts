@@ -4,7 +4,7 @@ import { DEFAULT_PDF_OPTIONS, type PdfOptions } from '../api/types.ts';
 import { ChromiumPdfRenderer } from '../pdf/chromium-pdf-renderer.ts';
 import { findChromium } from '../pdf/find-chromium.ts';
 import { pdfInfo, pdfText, sampleHtml } from '../pdf/test-support.ts';
-import { HEADER_FOOTER_MIN_MARGIN_MM, mmToInches, printToPdfOptions, type ElectronPrintToPdfOptions } from './electron-print-options.ts';
+import { electronPrintedHtml, HEADER_FOOTER_MIN_MARGIN_MM, mmToInches, printToPdfOptions, type ElectronPrintToPdfOptions } from './electron-print-options.ts';
 
 describe('printToPdfOptions', () => {
   it('maps every PdfOptions field onto Electron’s printToPDF options', () => {
@@ -30,14 +30,15 @@ describe('printToPdfOptions', () => {
   it('keeps room for the header and footer, as the Chromium renderer does', () => {
     const o = printToPdfOptions({ ...DEFAULT_PDF_OPTIONS, headerFooter: true, margins: { top: 2, right: 3, bottom: 0, left: 4 } }, 'T');
     expect(o.margins).toEqual({ top: mmToInches(HEADER_FOOTER_MIN_MARGIN_MM), right: mmToInches(3), bottom: mmToInches(HEADER_FOOTER_MIN_MARGIN_MM), left: mmToInches(4) });
-    expect(o.displayHeaderFooter).toBe(true);
-    expect(o.footerTemplate).toContain('<span class="pageNumber"></span> / <span class="totalPages"></span>');
+    // Chromium's own header and footer stay off: the document draws them (page-margin boxes).
+    expect(o.displayHeaderFooter).toBe(false);
+    expect(electronPrintedHtml('<head><style>p{}</style></head>', { ...DEFAULT_PDF_OPTIONS, headerFooter: true }, 'T')).toContain('@bottom-center{content:counter(page) " / " counter(pages);');
   });
 
-  it('escapes the title in the header template', () => {
-    const o = printToPdfOptions(DEFAULT_PDF_OPTIONS, '<img src=x onerror=alert(1)> & "Q"');
-    expect(o.headerTemplate).not.toContain('<img');
-    expect(o.headerTemplate).toContain('&#60;img src=x onerror=alert(1)&#62; &#38; &#34;Q&#34;');
+  it('the printed document carries the escaped title in its header rule', () => {
+    const html = electronPrintedHtml('<head></head><p>x</p>', DEFAULT_PDF_OPTIONS, '<img src=x onerror=alert(1)> & "Q"');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('@top-center{content:"\\3c img src=x onerror=alert(1)> & \\"Q\\"";');
   });
 });
 
@@ -57,18 +58,16 @@ describe('same output as ChromiumPdfRenderer (real Chromium)', () => {
     await renderer.close();
   });
 
-  async function viaElectronOptions(html: string, o: ElectronPrintToPdfOptions): Promise<Uint8Array> {
+  async function viaElectronOptions(html: string, options: PdfOptions, title: string, o: ElectronPrintToPdfOptions): Promise<Uint8Array> {
     const page = await browser.newPage({ javaScriptEnabled: false });
     try {
-      await page.setContent(html);
+      await page.setContent(electronPrintedHtml(html, options, title));
       return await page.pdf({
         format: o.pageSize,
         landscape: o.landscape,
         printBackground: o.printBackground,
         margin: { top: `${o.margins.top}in`, right: `${o.margins.right}in`, bottom: `${o.margins.bottom}in`, left: `${o.margins.left}in` },
         displayHeaderFooter: o.displayHeaderFooter,
-        headerTemplate: o.headerTemplate,
-        footerTemplate: o.footerTemplate,
         outline: o.generateDocumentOutline,
         tagged: o.generateTaggedPDF,
         preferCSSPageSize: o.preferCSSPageSize,
@@ -88,7 +87,7 @@ describe('same output as ChromiumPdfRenderer (real Chromium)', () => {
       const title = 'Quarterly Report';
       const html = sampleHtml(title, 12);
       const expected = await renderer.render({ html, title, options });
-      const actual = await viaElectronOptions(html, printToPdfOptions(options, title));
+      const actual = await viaElectronOptions(html, options, title, printToPdfOptions(options, title));
       const [e, a] = [pdfInfo(expected.pdf), pdfInfo(actual)];
       expect(a.Pages).toBe(e.Pages);
       expect(a['Page size']).toBe(e['Page size']);

@@ -1,14 +1,15 @@
 /**
  * PdfOptions → the options of Electron's `webContents.printToPDF`, mirroring what
- * ChromiumPdfRenderer gives Playwright's `page.pdf` (same header/footer templates, same
- * minimum margins), so a PDF looks the same from the desktop app and from the CLI.
+ * ChromiumPdfRenderer gives Playwright's `page.pdf` (same minimum margins; the header and footer
+ * are the document's page-margin boxes, electronPrintedHtml), so a PDF looks the same from the
+ * desktop app and from the CLI.
  * Electron wants margins in inches where Playwright takes millimetres.
  *
  * @example
  * await win.webContents.printToPDF(printToPdfOptions(DEFAULT_PDF_OPTIONS, 'Report'));
  */
 import type { PageSize, PdfOptions } from '../api/types.ts';
-import { pageLayout } from '../pdf/page-layout.ts';
+import { pageLayout, withPageCss } from '../pdf/page-layout.ts';
 
 /** The subset of Electron's PrintToPDFOptions we set (structurally identical). */
 export interface ElectronPrintToPdfOptions {
@@ -17,8 +18,6 @@ export interface ElectronPrintToPdfOptions {
   printBackground: boolean;
   margins: { top: number; right: number; bottom: number; left: number };
   displayHeaderFooter: boolean;
-  headerTemplate: string;
-  footerTemplate: string;
   generateDocumentOutline: boolean;
   generateTaggedPDF: boolean;
   preferCSSPageSize: boolean;
@@ -33,17 +32,20 @@ export function mmToInches(mm: number): number {
 }
 
 export function printToPdfOptions(options: PdfOptions, title: string): ElectronPrintToPdfOptions {
-  const { marginsMm: m, headerTemplate, footerTemplate, tagged } = pageLayout(options, title);
+  const { marginsMm: m, tagged } = pageLayout(options, title);
   return {
     pageSize: options.pageSize,
     landscape: options.landscape,
     printBackground: options.printBackground,
     margins: { top: mmToInches(m.top), right: mmToInches(m.right), bottom: mmToInches(m.bottom), left: mmToInches(m.left) },
-    displayHeaderFooter: options.headerFooter,
-    headerTemplate,
-    footerTemplate,
+    displayHeaderFooter: false,
     generateDocumentOutline: options.outline,
     generateTaggedPDF: tagged,
     preferCSSPageSize: false,
   };
+}
+
+/** The document the print window loads: with the header and footer as page-margin boxes. */
+export function electronPrintedHtml(html: string, options: PdfOptions, title: string): string {
+  return withPageCss(html, pageLayout(options, title).pageCss);
 }

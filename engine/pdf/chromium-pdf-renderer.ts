@@ -8,7 +8,7 @@ import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, lowerAutogroup, 
 import { DiagramDrawer, openChromiumDiagramPage } from './diagram-renderer.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
 import { PRINT_ASSET_BASE } from '../pipeline/print-assets.ts';
-import { pageLayout } from './page-layout.ts';
+import { pageLayout, withPageCss } from './page-layout.ts';
 import { PrintSlots, defaultPrintSlots } from './print-slots.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import {
@@ -306,7 +306,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         if (warm.policy !== null && warm.policy !== policy) await warm.page.goto('about:blank');
         warm.policy = policy;
         // 'load' waits for every image too.
-        await warm.page.setContent(request.html, { waitUntil: 'load' });
+        await warm.page.setContent(printedHtml(request), { waitUntil: 'load' });
         if (warm.assetError) throw warm.assetError;
         request.onProgress?.('printing');
         const pdf = await warm.page.pdf(pdfOptions(request.options, request.title));
@@ -693,17 +693,21 @@ function assetBytesAsUsed(request: PdfRenderRequest): number {
   return total;
 }
 
+/** The document as the page prints it: with its header and footer rules (page-layout.ts; exported for bench/bench.ts's floor). */
+export function printedHtml(request: Pick<PdfRenderRequest, 'html' | 'options' | 'title'>): string {
+  return withPageCss(request.html, pageLayout(request.options, request.title).pageCss);
+}
+
 /** The page.pdf() options of a render (exported for bench/floor-html.mjs, which prints with exactly these). */
 export function pdfOptions(options: PdfOptions, title: string): Parameters<Page['pdf']>[0] {
-  const { marginsMm: m, headerTemplate, footerTemplate, tagged } = pageLayout(options, title);
+  const { marginsMm: m, tagged } = pageLayout(options, title);
   return {
     format: options.pageSize,
     landscape: options.landscape,
     printBackground: options.printBackground,
     margin: { top: `${m.top}mm`, right: `${m.right}mm`, bottom: `${m.bottom}mm`, left: `${m.left}mm` },
-    displayHeaderFooter: options.headerFooter,
-    headerTemplate,
-    footerTemplate,
+    // The header and footer are the document's own page-margin boxes (printedHtml).
+    displayHeaderFooter: false,
     outline: options.outline,
     tagged,
   };

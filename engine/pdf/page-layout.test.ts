@@ -1,26 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PDF_OPTIONS } from '../api/export-spec.ts';
-import { fontFaceCss } from '../pipeline/fonts.ts';
-import { THEME_FACES } from '../pipeline/theme.ts';
-import { pageLayout } from './page-layout.ts';
+import { pageLayout, withPageCss } from './page-layout.ts';
 
 describe('pageLayout', () => {
-  it('the header carries the bundled faces of a non-Latin title (Chromium draws it with only the computer fonts)', () => {
-    // Seen by eye at 110 dpi under a fontconfig with DejaVu only: boxes without these rules, glyphs with them.
-    const css = fontFaceCss({ text: '系统设计入门 🎉', faces: THEME_FACES.github }).css;
-    expect(css).toContain("font-family:'Noto Sans SC'");
-    expect(css).toContain("font-family:'Noto Emoji'");
-    const layout = pageLayout(DEFAULT_PDF_OPTIONS, '系统设计入门 🎉', css);
-    expect(layout.headerTemplate.startsWith(`<style>${css}</style>`)).toBe(true);
-    expect(layout.headerTemplate).toContain("font-family:Inter,'Noto Sans SC','Noto Emoji'");
-    expect(pageLayout(DEFAULT_PDF_OPTIONS, 'Plain').headerTemplate.startsWith('<div')).toBe(true);
-    // By default, from the title itself (both renderers, Chromium's and Electron's, call it so).
-    expect(pageLayout(DEFAULT_PDF_OPTIONS, '系统设计入门 🎉').headerTemplate).toContain("font-family:'Noto Sans SC'");
+  it('draws the title at the top and "page / pages" at the bottom as page-margin boxes, in the theme’s text face', () => {
+    const { pageCss } = pageLayout(DEFAULT_PDF_OPTIONS, '系统设计入门 🎉');
+    expect(pageCss).toMatch(/^@page\{@top-center\{content:"系统设计入门 🎉";font-family:var\(--quire-face-text,Inter\)/);
+    expect(pageCss).toContain('@bottom-center{content:counter(page) " / " counter(pages);');
+    expect(pageLayout({ ...DEFAULT_PDF_OPTIONS, headerFooter: false }, 'T').pageCss).toBe('');
   });
 
-  it('a title cannot end the style element or inject markup', () => {
-    const layout = pageLayout(DEFAULT_PDF_OPTIONS, '<b>x</b>', 'a{}</style><script>');
-    expect(layout.headerTemplate).not.toContain('</style><script>');
-    expect(layout.headerTemplate).toContain('&#60;b&#62;x&#60;/b&#62;');
+  it('a title cannot end the style element, the CSS string or the line', () => {
+    const title = '</style><script>alert(1)</script> "Q" \\ a\nb';
+    const { pageCss } = pageLayout(DEFAULT_PDF_OPTIONS, title);
+    expect(pageCss).not.toContain('<');
+    expect(pageCss).not.toContain('\n');
+    expect(pageCss).toContain('content:"\\3c /style>\\3c script>alert(1)\\3c /script> \\"Q\\" \\\\ a\\a b";');
+  });
+
+  it('keeps room for the header and footer however small the margins asked', () => {
+    const { marginsMm } = pageLayout({ ...DEFAULT_PDF_OPTIONS, margins: { top: 2, right: 3, bottom: 0, left: 4 } }, 'T');
+    expect(marginsMm).toEqual({ top: 10, right: 3, bottom: 10, left: 4 });
+    expect(pageLayout({ ...DEFAULT_PDF_OPTIONS, headerFooter: false, margins: { top: 2, right: 3, bottom: 0, left: 4 } }, 'T').marginsMm).toEqual({ top: 2, right: 3, bottom: 0, left: 4 });
+  });
+});
+
+describe('withPageCss', () => {
+  it('puts the rules before the document’s first style element, else before </head>, else first', () => {
+    expect(withPageCss('<html><head><title>a</title><style>p{}</style></head>', 'X')).toBe('<html><head><title>a</title><style>X</style><style>p{}</style></head>');
+    expect(withPageCss('<html><head><title>a</title></HEAD><body>', 'X')).toBe('<html><head><title>a</title><style>X</style></HEAD><body>');
+    expect(withPageCss('<p>bare</p>', 'X')).toBe('<style>X</style><p>bare</p>');
+    expect(withPageCss('<p>unchanged</p>', '')).toBe('<p>unchanged</p>');
   });
 });

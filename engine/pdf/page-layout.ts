@@ -1,35 +1,41 @@
 /**
  * What every PdfRenderer prints around the document, so a PDF looks the same from the
  * desktop app (Electron's printToPDF) and from the CLI (Playwright's page.pdf): the margins
- * (never so small that Chromium clips the header and footer), the header with the title, the
+ * (never so small that the header and footer have no room), the header with the title, the
  * footer with "page / pages", and tagging (Chromium builds the outline from the tagged
  * structure: without tags the outline is silently empty).
  *
+ * The header and footer are CSS page-margin boxes (`@page { @top-center { … } }`, Chromium 131+,
+ * Electron 45's is 140), written into the printed document: they are set in the document's own
+ * bundled faces, and cost less than Chromium's header and footer templates, which it lays out
+ * as a document of their own for every page with only the computer's fonts (DejaVu Sans here
+ * under a page in Inter; Chinese as boxes without a CJK font). Measured on 40 Rust-book
+ * chapters, one warm page: 261–292 → 202–238 ms a document.
+ *
  * @example
  * const layout = pageLayout(DEFAULT_PDF_OPTIONS, 'Report');
- * page.pdf({ margin: { top: `${layout.marginsMm.top}mm`, ... }, headerTemplate: layout.headerTemplate });
+ * await page.setContent(withPageCss(html, layout.pageCss));
+ * page.pdf({ margin: { top: `${layout.marginsMm.top}mm`, ... }, displayHeaderFooter: false });
  */
 import type { PdfOptions } from '../api/types.ts';
-import { fontFaceCss } from '../pipeline/fonts.ts';
-import { THEME_FACES } from '../pipeline/theme.ts';
 
-/** Chromium draws the header and footer inside the page margins; below this they are clipped. */
+/** The header and footer are drawn inside the page margins; below this they have no room. */
 export const HEADER_FOOTER_MIN_MARGIN_MM = 10;
 
 export interface PageLayout {
   marginsMm: { top: number; right: number; bottom: number; left: number };
-  headerTemplate: string;
-  footerTemplate: string;
+  /** @page rules drawing the header (the title) and the footer ("page / pages"); '' without headerFooter. */
+  pageCss: string;
   /** Tagged PDF: asked for, or needed by the outline. */
   tagged: boolean;
 }
 
-/**
- * `fontCss`: @font-face rules (bundled fonts, data: URIs) for the title's characters. Chromium
- * draws the header in a document of its own with only the computer's fonts, so a Chinese title
- * would print as boxes on a computer with no CJK font; the page has loaded these same faces.
- */
-export function pageLayout(options: PdfOptions, title: string, fontCss = options.headerFooter ? headerFontCss(title) : ''): PageLayout {
+/** The theme's text faces (base.css), with fallbacks for a page without the theme's properties. */
+const BOX_STYLE =
+  "font-family:var(--quire-face-text,Inter),var(--quire-face-cjk,'Noto Sans SC'),var(--quire-face-scripts,system-ui),var(--quire-fallback-text,system-ui),sans-serif,var(--quire-emoji,'Noto Emoji');" +
+  'font-size:9px;font-weight:400;font-style:normal;color:#444;white-space:nowrap;overflow:hidden;text-overflow:ellipsis';
+
+export function pageLayout(options: PdfOptions, title: string): PageLayout {
   const m = options.margins;
   const minVertical = options.headerFooter ? HEADER_FOOTER_MIN_MARGIN_MM : 0;
   const marginsMm = {
@@ -38,22 +44,24 @@ export function pageLayout(options: PdfOptions, title: string, fontCss = options
     bottom: Math.max(minVertical, m.bottom),
     left: Math.max(0, m.left),
   };
-  const line = `width:100%;font-family:Inter,'Noto Sans SC','Noto Emoji',system-ui,sans-serif;font-size:9px;color:#444;padding:0 ${marginsMm.right}mm 0 ${marginsMm.left}mm;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;text-align:center;`;
-  return {
-    marginsMm,
-    headerTemplate: `${fontCss ? `<style>${fontCss.replace(/<\/style/gi, '')}</style>` : ''}<div style="${line}">${escapeHtml(title)}</div>`,
-    footerTemplate: `<div style="${line}"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
-    tagged: options.tagged || options.outline,
-  };
+  const pageCss = options.headerFooter
+    ? `@page{@top-center{content:${cssString(title)};${BOX_STYLE}}@bottom-center{content:counter(page) " / " counter(pages);${BOX_STYLE}}}`
+    : '';
+  return { marginsMm, pageCss, tagged: options.tagged || options.outline };
 }
 
-/** The bundled faces for the header's title (github's faces; the page has loaded the same slices). */
-export function headerFontCss(title: string): string {
-  // Plain ASCII needs nothing the computer lacks.
-  if (!/[^\u0000-\u007f]/.test(title)) return '';
-  return fontFaceCss({ text: title, faces: THEME_FACES.github }).css;
+/**
+ * The document with `css` in a <style> of its own before its first one (or before </head>):
+ * outside every other style element, and first, so a user's CSS may restyle the boxes.
+ */
+export function withPageCss(html: string, css: string): string {
+  if (!css) return html;
+  const style = `<style>${css}</style>`;
+  const at = html.search(/<style[\s>]|<\/head\s*>/i);
+  return at >= 0 ? html.slice(0, at) + style + html.slice(at) : style + html;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A CSS string: quotes and backslashes escaped; "<" and line breaks as code points, so no "</style" and no broken line. */
+function cssString(text: string): string {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[<\n\r\f]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `)}"`;
 }

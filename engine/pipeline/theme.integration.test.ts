@@ -126,4 +126,18 @@ describe('CJK text on a machine without CJK fonts', () => {
       if (c.text) expect(pdfText(pdf).replace(/\s+/g, ' ')).toContain(c.text);
     });
   }
+
+  it('the header and footer are set in the bundled faces too, never the computer’s (DejaVu)', async () => {
+    for (const [title, lang] of [['Quarterly report', 'en'], ['系统设计入门', 'zh-Hans']] as const) {
+      // The export's font scan covers the title (export-html.ts passes it with the text).
+      const body = `<main class="quire-content"><p>${title}: ${'Text of the page. '.repeat(40)}</p></main>`;
+      const { pdf, pages } = await bare.render({ html: page(body, 'github', lang), title, options: { ...PLAIN, headerFooter: true } });
+      keepPng(pdf, `header-${lang}`);
+      const fonts = pdfFonts(pdf);
+      expect(fonts.some((f) => /DejaVu/.test(f.name)), JSON.stringify(fonts)).toBe(false);
+      const text = pdfText(pdf).replace(/\s+/g, ' ');
+      expect(text).toMatch(new RegExp(`\\b${pages}\\s*/\\s*${pages}\\b`));
+      expect(text.split(title).length - 1).toBeGreaterThanOrEqual(2);
+    }
+  });
 });
