@@ -9,8 +9,8 @@
  * Electron 45's is 140), written into the printed document: they are set in the document's own
  * bundled faces, and cost less than Chromium's header and footer templates, which it lays out
  * as a document of their own for every page with only the computer's fonts (DejaVu Sans here
- * under a page in Inter; Chinese as boxes without a CJK font). Measured on 40 Rust-book
- * chapters, one warm page: 261–292 → 202–238 ms a document.
+ * under a page in Inter; Chinese as boxes without a CJK font). 40 Rust-book chapters printed
+ * in one warm page, 3 interleaved runs each: machine CPU 257–276 → 248–260 ms a document.
  *
  * @example
  * const layout = pageLayout(DEFAULT_PDF_OPTIONS, 'Report');
