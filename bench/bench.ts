@@ -40,7 +40,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_PDF_OPTIONS } from '../engine/api/export-spec.ts';
 import { defaultConcurrency } from '../engine/jobs/scheduler.ts';
-import { pdfOptions, printedHtml } from '../engine/pdf/chromium-pdf-renderer.ts';
+import { pdfOptions } from '../engine/pdf/chromium-pdf-renderer.ts';
+import { printedHtml } from '../engine/pdf/page-layout.ts';
 import { generateExportHtml } from '../engine/pipeline/export-html.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

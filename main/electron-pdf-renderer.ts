@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { BrowserWindow, session, type Session } from 'electron';
 import { Errors, isQuireError, type QuireError } from '../engine/api/errors.ts';
 import { APP_SCHEME, PDF_CSP, isAllowedPdfRequest, pdfDocumentUrl, pdfTokenOf } from '../engine/host/app-protocol.ts';
-import { electronPrintedHtml, printToPdfOptions } from '../engine/host/electron-print-options.ts';
+import { printedHtml, printToPdfOptions } from '../engine/host/electron-print-options.ts';
 import { DiagramDrawer } from '../engine/pdf/diagram-renderer.ts';
 import { countPdfPages } from '../engine/pdf/pdf-pages.ts';
 import {
@@ -53,7 +53,7 @@ export class ElectronPdfRenderer implements PdfRenderer {
     });
     const token = randomUUID();
     this.#windows.add(win);
-    this.#docs.set(token, electronPrintedHtml(request.html, request.options, request.title));
+    this.#docs.set(token, printedHtml(request));
     let stopped: QuireError | undefined;
     let rejectStop!: (e: QuireError) => void;
     const stop = new Promise<never>((_, reject) => (rejectStop = reject));

@@ -4,7 +4,7 @@ import { DEFAULT_PDF_OPTIONS, type PdfOptions } from '../api/types.ts';
 import { ChromiumPdfRenderer } from '../pdf/chromium-pdf-renderer.ts';
 import { findChromium } from '../pdf/find-chromium.ts';
 import { pdfInfo, pdfText, sampleHtml } from '../pdf/test-support.ts';
-import { electronPrintedHtml, HEADER_FOOTER_MIN_MARGIN_MM, mmToInches, printToPdfOptions, type ElectronPrintToPdfOptions } from './electron-print-options.ts';
+import { HEADER_FOOTER_MIN_MARGIN_MM, printedHtml, mmToInches, printToPdfOptions, type ElectronPrintToPdfOptions } from './electron-print-options.ts';
 
 describe('printToPdfOptions', () => {
   it('maps every PdfOptions field onto Electron’s printToPDF options', () => {
@@ -32,11 +32,11 @@ describe('printToPdfOptions', () => {
     expect(o.margins).toEqual({ top: mmToInches(HEADER_FOOTER_MIN_MARGIN_MM), right: mmToInches(3), bottom: mmToInches(HEADER_FOOTER_MIN_MARGIN_MM), left: mmToInches(4) });
     // Chromium's own header and footer stay off: the document draws them (page-margin boxes).
     expect(o.displayHeaderFooter).toBe(false);
-    expect(electronPrintedHtml('<head><style>p{}</style></head>', { ...DEFAULT_PDF_OPTIONS, headerFooter: true }, 'T')).toContain('@bottom-center{content:counter(page) " / " counter(pages);');
+    expect(printedHtml({ html: '<head><style>p{}</style></head>', options: { ...DEFAULT_PDF_OPTIONS, headerFooter: true }, title: 'T' })).toContain('@bottom-center{content:counter(page) " / " counter(pages);');
   });
 
   it('the printed document carries the escaped title in its header rule', () => {
-    const html = electronPrintedHtml('<head></head><p>x</p>', DEFAULT_PDF_OPTIONS, '<img src=x onerror=alert(1)> & "Q"');
+    const html = printedHtml({ html: '<head></head><p>x</p>', options: DEFAULT_PDF_OPTIONS, title: '<img src=x onerror=alert(1)> & "Q"' });
     expect(html).not.toContain('<img');
     expect(html).toContain('@top-center{content:"\\3c img src=x onerror=alert(1)> & \\"Q\\"";');
   });
@@ -61,7 +61,7 @@ describe('same output as ChromiumPdfRenderer (real Chromium)', () => {
   async function viaElectronOptions(html: string, options: PdfOptions, title: string, o: ElectronPrintToPdfOptions): Promise<Uint8Array> {
     const page = await browser.newPage({ javaScriptEnabled: false });
     try {
-      await page.setContent(electronPrintedHtml(html, options, title));
+      await page.setContent(printedHtml({ html, options, title }));
       return await page.pdf({
         format: o.pageSize,
         landscape: o.landscape,

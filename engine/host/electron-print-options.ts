@@ -1,7 +1,7 @@
 /**
  * PdfOptions → the options of Electron's `webContents.printToPDF`, mirroring what
  * ChromiumPdfRenderer gives Playwright's `page.pdf` (same minimum margins; the header and footer
- * are the document's page-margin boxes, electronPrintedHtml), so a PDF looks the same from the
+ * are the document's page-margin boxes, printedHtml), so a PDF looks the same from the
  * desktop app and from the CLI.
  * Electron wants margins in inches where Playwright takes millimetres.
  *
@@ -9,7 +9,9 @@
  * await win.webContents.printToPDF(printToPdfOptions(DEFAULT_PDF_OPTIONS, 'Report'));
  */
 import type { PageSize, PdfOptions } from '../api/types.ts';
-import { pageLayout, withPageCss } from '../pdf/page-layout.ts';
+import { pageLayout } from '../pdf/page-layout.ts';
+
+export { printedHtml } from '../pdf/page-layout.ts';
 
 /** The subset of Electron's PrintToPDFOptions we set (structurally identical). */
 export interface ElectronPrintToPdfOptions {
@@ -43,9 +45,4 @@ export function printToPdfOptions(options: PdfOptions, title: string): ElectronP
     generateTaggedPDF: tagged,
     preferCSSPageSize: false,
   };
-}
-
-/** The document the print window loads: with the header and footer as page-margin boxes. */
-export function electronPrintedHtml(html: string, options: PdfOptions, title: string): string {
-  return withPageCss(html, pageLayout(options, title).pageCss);
 }

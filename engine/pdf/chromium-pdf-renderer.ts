@@ -8,7 +8,7 @@ import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, lowerAutogroup, 
 import { DiagramDrawer, openChromiumDiagramPage } from './diagram-renderer.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
 import { PRINT_ASSET_BASE } from '../pipeline/print-assets.ts';
-import { pageLayout, withPageCss } from './page-layout.ts';
+import { pageLayout, printedHtml } from './page-layout.ts';
 import { PrintSlots, defaultPrintSlots } from './print-slots.ts';
 import { countPdfPages } from './pdf-pages.ts';
 import {
@@ -691,11 +691,6 @@ function assetBytesAsUsed(request: PdfRenderRequest): number {
     if (Object.hasOwn(assets, sha)) total += assets[sha]!.bytes ?? 0;
   }
   return total;
-}
-
-/** The document as the page prints it: with its header and footer rules (page-layout.ts; exported for bench/bench.ts's floor). */
-export function printedHtml(request: Pick<PdfRenderRequest, 'html' | 'options' | 'title'>): string {
-  return withPageCss(request.html, pageLayout(request.options, request.title).pageCss);
 }
 
 /** The page.pdf() options of a render (exported for bench/floor-html.mjs, which prints with exactly these). */

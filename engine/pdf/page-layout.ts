@@ -50,6 +50,11 @@ export function pageLayout(options: PdfOptions, title: string): PageLayout {
   return { marginsMm, pageCss, tagged: options.tagged || options.outline };
 }
 
+/** The document as Chromium prints it, with its header and footer rules (both renderers; bench/bench.ts's floor). */
+export function printedHtml(request: { html: string; options: PdfOptions; title: string }): string {
+  return withPageCss(request.html, pageLayout(request.options, request.title).pageCss);
+}
+
 /**
  * The document with `css` in a <style> of its own before its first one (or before </head>):
  * outside every other style element, and first, so a user's CSS may restyle the boxes.
