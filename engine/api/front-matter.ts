@@ -30,6 +30,15 @@ export interface FrontMatter {
 /** The opening fence, then the YAML, then a closing `---` or `...` on its own line. */
 const BLOCK = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n?(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/;
 
+/**
+ * A title as plain text: Markdown emphasis and code marks dropped, each run of white space one
+ * space. Import makes a document's title so (store/import-file.ts), and the export compares the
+ * first heading with the title so (pipeline/export-html.ts).
+ */
+export function plainTitle(text: string): string {
+  return text.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
+}
+
 /** Front matter larger than this is not front matter anyone wrote by hand: not read. */
 const MAX_FRONT_MATTER_CHARS = 64 * 1024;
 

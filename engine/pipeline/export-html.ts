@@ -23,7 +23,7 @@ import { MAX_MARKDOWN_NESTING, deepestNesting, describeNesting } from './nesting
 import { PRINT_CSP, printAssetsMetaTag } from './print-assets.ts';
 import { sanitizeHtml } from './sanitize.ts';
 import { documentCss, type ThemeOptions } from './theme.ts';
-import { parseFrontMatter } from '../api/front-matter.ts';
+import { parseFrontMatter, plainTitle } from '../api/front-matter.ts';
 import type { ExportHtmlInput, ExportHtmlResult, Heading } from './types.ts';
 
 export interface ExportHtmlOptions extends ThemeOptions, ImageInlinerOptions {
@@ -141,8 +141,7 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
 
 /** Heading text and title read the same, whatever the case, spacing or Markdown emphasis marks. */
 function sameTitle(heading: string, title: string): boolean {
-  const plain = (t: string) => t.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
-  return plain(heading) === plain(title);
+  return plainTitle(heading).toLowerCase() === plainTitle(title).toLowerCase();
 }
 
 /** Headings deeper than this stay out of the table of contents. */

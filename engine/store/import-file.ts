@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { marked } from 'marked';
-import { frontMatterLayer, parseFrontMatter } from '../api/front-matter.ts';
+import { frontMatterLayer, parseFrontMatter, plainTitle } from '../api/front-matter.ts';
 import { Errors } from '../api/errors.ts';
 import type { SourceFormat } from '../api/types.ts';
 import { deepestNesting } from '../pipeline/nesting.ts';
@@ -80,12 +80,11 @@ export function titleFrom(source: string, format: SourceFormat, fallback: string
  * neither. marked's lexer reads the structure, so code and comments are what marked says.
  */
 function markdownTitle(source: string): string {
-  const clean = (t: string) => t.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
   // Front matter's title first; its block is never read as Markdown (its closing "---" would
   // make "title: …" a setext heading).
   const fm = parseFrontMatter(source);
   const fmTitle = frontMatterLayer(fm.data).title;
-  if (fmTitle) return clean(fmTitle);
+  if (fmTitle) return plainTitle(fmTitle);
   let opening = '';
   let first = true;
   // Nesting too deep for marked (see nesting.ts): named by its file; the export refuses it by name.
@@ -95,14 +94,14 @@ function markdownTitle(source: string): string {
   // one, or if no line could make a level-1 heading anywhere; else the whole text decides.
   const head = marked.lexer(firstBlock(fm.body)).find((t) => t.type !== 'space');
   if (head?.type === 'heading') {
-    const text = clean(head.text);
+    const text = plainTitle(head.text);
     if (head.depth === 1 && text) return text;
     if (!fm.body.includes('\r') && !MAY_BE_H1.test(fm.body)) return text;
   }
   for (const token of marked.lexer(fm.body)) {
     if (token.type === 'space' || (token.type === 'html' && /^\s*<!--[\s\S]*-->\s*$/.test(token.raw))) continue;
     if (token.type === 'heading') {
-      const text = clean(token.text);
+      const text = plainTitle(token.text);
       if (token.depth === 1 && text) return text;
       if (first) opening = text;
     }
