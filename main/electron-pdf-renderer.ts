@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { BrowserWindow, session, type Session } from 'electron';
 import { Errors, isQuireError, type QuireError } from '../engine/api/errors.ts';
 import { APP_SCHEME, PDF_CSP, isAllowedPdfRequest, pdfDocumentUrl, pdfTokenOf } from '../engine/host/app-protocol.ts';
-import { printedHtml, printToPdfOptions } from '../engine/host/electron-print-options.ts';
+import { printToPdfOptions } from '../engine/host/electron-print-options.ts';
 import { DiagramDrawer } from '../engine/pdf/diagram-renderer.ts';
+import { printedHtml } from '../engine/pdf/page-layout.ts';
 import { countPdfPages } from '../engine/pdf/pdf-pages.ts';
 import {
   pdfTimeoutFor,

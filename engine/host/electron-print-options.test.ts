@@ -2,9 +2,10 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PDF_OPTIONS, type PdfOptions } from '../api/types.ts';
 import { ChromiumPdfRenderer } from '../pdf/chromium-pdf-renderer.ts';
+import { printedHtml } from '../pdf/page-layout.ts';
 import { findChromium } from '../pdf/find-chromium.ts';
 import { pdfInfo, pdfText, sampleHtml } from '../pdf/test-support.ts';
-import { HEADER_FOOTER_MIN_MARGIN_MM, printedHtml, mmToInches, printToPdfOptions, type ElectronPrintToPdfOptions } from './electron-print-options.ts';
+import { HEADER_FOOTER_MIN_MARGIN_MM, mmToInches, printToPdfOptions, type ElectronPrintToPdfOptions } from './electron-print-options.ts';
 
 describe('printToPdfOptions', () => {
   it('maps every PdfOptions field onto Electron’s printToPDF options', () => {

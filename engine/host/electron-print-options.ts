@@ -1,7 +1,7 @@
 /**
  * PdfOptions → the options of Electron's `webContents.printToPDF`, mirroring what
  * ChromiumPdfRenderer gives Playwright's `page.pdf` (same minimum margins; the header and footer
- * are the document's page-margin boxes, printedHtml), so a PDF looks the same from the
+ * are the document's page-margin boxes, page-layout.ts printedHtml), so a PDF looks the same from the
  * desktop app and from the CLI.
  * Electron wants margins in inches where Playwright takes millimetres.
  *
@@ -10,8 +10,6 @@
  */
 import type { PageSize, PdfOptions } from '../api/types.ts';
 import { pageLayout } from '../pdf/page-layout.ts';
-
-export { printedHtml } from '../pdf/page-layout.ts';
 
 /** The subset of Electron's PrintToPDFOptions we set (structurally identical). */
 export interface ElectronPrintToPdfOptions {
