@@ -21,7 +21,6 @@
  *   plan.write();
  * });
  */
-import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { StartExportRequest } from '../api/contract.ts';
 import { Errors } from '../api/errors.ts';
@@ -34,6 +33,7 @@ import { FolderNames } from './folder-names.ts';
 import { familyOfBase } from './output-families.ts';
 import { outputKeyOf } from './output-keys.ts';
 import { assertWritableDir } from './output-dir.ts';
+import { sha256Of } from './atomic-files.ts';
 
 export interface EnqueueContext {
   /** The database's connection (QuireDb.sqlite); used only inside the caller's transaction. */
@@ -92,6 +92,8 @@ const OUTPUT_UPSERT = `on conflict (path) do update set
   bytes = iif(output_files.document_id = excluded.document_id, output_files.bytes, null),
   pending_sha256 = iif(output_files.document_id = excluded.document_id, output_files.pending_sha256, null),
   pending_bytes = iif(output_files.document_id = excluded.document_id, output_files.pending_bytes, null)`;
+/** The data of a stage state that holds nothing (a new one's). */
+const EMPTY_STAGE_DATA = '{}';
 /** saveStageStateRow(…, { exportJobId, status: 'in_progress' }): its data kept, '{}' when new. */
 const STAGE_COLUMNS = ['document_id', 'stage_id', 'status', 'data', 'export_job_id', 'updated_at'] as const;
 const STAGE_UPSERT = `on conflict (document_id, stage_id) do update set
@@ -203,6 +205,10 @@ export class EnqueuePlan {
     for (const id of ids) this.#docRows.set(id, null);
     for (const doc of statement(this.#sqlite, ENQUEUE_SQL.documents).all(json) as Array<DocRows['doc']>) this.#docRows.set(doc.id, { doc, stageRows: [], assetRows: [] });
     for (const r of statement(this.#sqlite, ENQUEUE_SQL.stageRows).all(json) as Array<{ document_id: string } & DocRows['stageRows'][number]>) {
+      // An empty state ('{}', which every enqueue leaves for a stage it starts) adds nothing to
+      // the layers: left out, the document's layers read the same before and after its first
+      // job, and the next transaction reuses them (EnqueueMemo) instead of checking them again.
+      if (r.data === EMPTY_STAGE_DATA) continue;
       (this.#docRows.get(r.document_id)?.stageRows as unknown[] | undefined)?.push({ stage_id: r.stage_id, data: r.data });
     }
     for (const r of statement(this.#sqlite, ENQUEUE_SQL.assets).all(json) as Array<{ document_id: string } & DocRows['assetRows'][number]>) {
@@ -233,7 +239,7 @@ export class EnqueuePlan {
       this.#writableDirs.add(spec.outDir);
     }
     const specJson = JSON.stringify(spec);
-    const dedupeKey = createHash('sha256').update(specJson).digest('hex');
+    const dedupeKey = sha256Of(specJson);
     const planned = this.#byDedupeKey.get(dedupeKey);
     if (planned) return { row: planned, created: false };
     const existing = statement(this.#sqlite, ENQUEUE_SQL.activeByDedupe).get(dedupeKey) as JobRow | undefined;
@@ -258,7 +264,7 @@ export class EnqueuePlan {
       this.#plannedOwn.set(own, [...(this.#plannedOwn.get(own) ?? []), number]);
     }
     // The last job of a document and stage is the one its stage state names.
-    this.#stages.set(`${spec.documentId}\0${spec.stageId}`, [spec.documentId, spec.stageId, 'in_progress', '{}', row.id, row.created_at]);
+    this.#stages.set(`${spec.documentId}\0${spec.stageId}`, [spec.documentId, spec.stageId, 'in_progress', EMPTY_STAGE_DATA, row.id, row.created_at]);
     this.#snapshots.set(spec.source.sha256!, { source: prepared.source, bytes: spec.source.bytes });
     return { row, created: true, spec };
   }
