@@ -166,4 +166,51 @@ describe('bin/quire on a copy of the project', () => {
     expect(caches().length).toBeGreaterThan(0);
     expect(caches().every((n) => n.startsWith(`main.${newId}.`))).toBe(true);
   });
+
+  it.skipIf(process.platform !== 'linux')('a rebuild leaves no esbuild process beside the command it starts', async () => {
+    const work = tempDir('quire-start-esbuild-');
+    dirs.push(work);
+    fs.writeFileSync(path.join(work, 'a.md'), '# A\n\nText.\n');
+    const file = path.join(root, 'engine', 'cli', 'commands.ts');
+    fs.writeFileSync(file, `${fs.readFileSync(file, 'utf8')}\n// edited by the esbuild test\n`);
+    const later = new Date(Date.now() + 20_000);
+    fs.utimesSync(file, later, later);
+    const stamp = path.join(outDir(), 'sources.stamp');
+    const stampBefore = fs.readFileSync(stamp, 'utf8');
+    // An HTML export: its pipeline worker runs for a second or more after the build is done.
+    const child = spawn(process.execPath, [bin, 'export', path.join(work, 'a.md'), '--format', 'html', '--out', path.join(work, 'out'), '--data-dir', path.join(work, 'data')], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let done = false;
+    void exited.then(() => (done = true));
+    // The names of the command's live child processes (Linux: the children file of each of its threads).
+    const childNames = (): string[] => {
+      const names: string[] = [];
+      for (const task of fs.readdirSync(`/proc/${child.pid}/task`, { withFileTypes: true }).map((t) => t.name)) {
+        const kids = fs.readFileSync(`/proc/${child.pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        // A zombie (state Z: exited, not yet reaped) holds no memory: only live processes count.
+        for (const pid of kids) if (!/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))) names.push(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+      }
+      return names;
+    };
+    let looked = 0;
+    const seen: string[] = [];
+    while (!done) {
+      // After the build (the stamp is written last), while the command runs.
+      if (fs.readFileSync(stamp, 'utf8') !== stampBefore) {
+        try {
+          seen.push(...childNames());
+          looked++;
+        } catch {
+          // The process ended between two reads.
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await exited).toBe(0);
+    expect(looked).toBeGreaterThan(3);
+    expect(seen.filter((n) => /esbuild/.test(n))).toEqual([]);
+  });
 });
