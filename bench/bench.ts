@@ -443,28 +443,46 @@ function ratio(a: Variant | undefined, b: Variant | undefined, what: string, tar
   };
 }
 
+type Once = (i: number) => Promise<Sample>;
+
 /**
  * Measures one variant: warm-up runs, then RUNS measured ones. `once` returns a sample; a failed
  * first run is recorded and the variant is not repeated (a refusal or a crash does not get
  * faster). Stops when the case's budget is spent.
  */
-async function measure(v: Variant, once: (i: number) => Promise<Sample>, deadline: number, runs = RUNS, warmup = WARMUP): Promise<Variant> {
+async function measure(v: Variant, once: Once, deadline: number, runs = RUNS, warmup = WARMUP): Promise<Variant> {
+  return (await measureInTurns([[v, once]], deadline, runs, warmup))[0]!;
+}
+
+/**
+ * Measures variants that are compared with each other in turns: A B C, A B C, … (warm-ups
+ * first, in turns too). The speed of this shared machine drifts by 15–30 % over minutes; all of
+ * A's runs then all of B's put that drift into the ratio of their medians, and in turns it
+ * weighs on each alike. Each variant stops on its first failure, as measure() does.
+ */
+async function measureInTurns(entries: ReadonlyArray<readonly [Variant, Once]>, deadline: number, runs = RUNS, warmup = WARMUP): Promise<Variant[]> {
+  const stopped = new Set<Variant>();
   for (let i = -warmup; i < runs; i++) {
-    if (Date.now() > deadline) {
-      v.failure ??= `case time budget spent after ${v.samples.length} measured run(s)`;
-      break;
+    for (const [v, once] of entries) {
+      if (stopped.has(v)) continue;
+      if (Date.now() > deadline) {
+        v.failure ??= `case time budget spent after ${v.samples.length} measured run(s)`;
+        stopped.add(v);
+        continue;
+      }
+      const s = await once(i);
+      const tag = i < 0 ? 'warm-up' : `run ${i + 1}/${runs}`;
+      console.log(`  ${v.label.padEnd(44)} ${tag.padEnd(9)} ${(s.ms / 1000).toFixed(2).padStart(7)} s${s.peakPssMB !== undefined ? `  PSS ${s.peakPssMB} MB` : ''}${s.ok ? '' : '  FAILED'}${s.detail ? `  ${JSON.stringify(s.detail)}` : ''}`);
+      if (!s.ok) {
+        v.samples.push(s);
+        v.failure ??= String(s.detail?.error ?? 'failed');
+        stopped.add(v);
+        continue;
+      }
+      if (i >= 0) v.samples.push(s);
     }
-    const s = await once(i);
-    const tag = i < 0 ? 'warm-up' : `run ${i + 1}/${runs}`;
-    console.log(`  ${v.label.padEnd(44)} ${tag.padEnd(9)} ${(s.ms / 1000).toFixed(2).padStart(7)} s${s.peakPssMB !== undefined ? `  PSS ${s.peakPssMB} MB` : ''}${s.ok ? '' : '  FAILED'}${s.detail ? `  ${JSON.stringify(s.detail)}` : ''}`);
-    if (!s.ok) {
-      v.samples.push(s);
-      v.failure ??= String(s.detail?.error ?? 'failed');
-      break;
-    }
-    if (i >= 0) v.samples.push(s);
   }
-  return summarize(v);
+  return entries.map(([v]) => summarize(v));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,6 +551,7 @@ async function caseBatchPdf(): Promise<CaseResult> {
   const files = rustChapters(src);
   const res: CaseResult = { id: 'batch-pdf', title: `${files.length} Rust book chapters → PDF`, variants: [], ratios: [], notes: [] };
   res.notes.push(`${files.length} chapter files (${path.join(CORPUS, 'rust-book')}/ch*.md).`);
+  res.notes.push("Quire, the floor and the marked floor run in turns (one run of each, then the next round), so a drift of the machine's speed weighs on each alike.");
 
   const quireRun = (concurrency?: number, only = files) => async (): Promise<Sample> => {
     const d = freshDir('batch-quire');
@@ -550,9 +569,6 @@ async function caseBatchPdf(): Promise<CaseResult> {
     const ok = r.code === 0 && !r.timedOut;
     return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { validPdfs: pdfs.valid, pages: pdfs.pages, ...treeDetail(r), eventLoop, ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
   };
-  const quire = await measure({ id: 'quire', label: 'Quire: quire export --format pdf (one call, defaults)', samples: [] }, quireRun(), deadline);
-  res.variants.push(quire);
-
   // The floor prints Quire's own export HTML (made here, untimed) with exactly Quire's page.pdf()
   // options, one warm browser, 2 pages: what raw Chromium costs for the same output.
   const htmlDir = freshDir('batch-html');
@@ -561,18 +577,20 @@ async function caseBatchPdf(): Promise<CaseResult> {
   const htmlFiles = fs.readdirSync(htmlDir).filter((f) => f.endsWith('.html')).map((f) => path.join(htmlDir, f));
   for (const f of htmlFiles) asQuirePrintsIt(f);
   fs.writeFileSync(optionsFile, JSON.stringify(Object.fromEntries(htmlFiles.map((f) => [f, pdfOptions(DEFAULT_PDF_OPTIONS, htmlTitle(f))]))));
+  const quire: Variant = { id: 'quire', label: 'Quire: quire export --format pdf (one call, defaults)', samples: [] };
   const floor: Variant = { id: 'floor', label: "floor: floor-html.mjs, Quire's export HTML (setContent) and page.pdf() options (2 pages)", samples: [] };
+  // The floor of the earlier runs, kept for comparison: marked's HTML with a small stylesheet and
+  // system fonts (no highlighting, no bundled fonts), same page.pdf() features.
+  const plainFloor: Variant = { id: 'floor-marked', label: 'floor: floor.mjs --quire-options, marked + plain CSS (2 pages)', samples: [] };
+  const turns: Array<[Variant, Once]> = [[quire, quireRun()]];
   if (made.code !== 0 || htmlFiles.length !== files.length) {
     floor.failure = `could not make the export HTML for the floor (exit ${made.code}, ${htmlFiles.length} files): ${lastLines(made.stderr)}`;
   } else {
-    await measure(floor, () => floorBatch('batch-floor', (d) => [FLOOR_HTML, '--options', optionsFile, '--out', d]), deadline);
+    turns.push([floor, () => floorBatch('batch-floor', (d) => [FLOOR_HTML, '--options', optionsFile, '--out', d])]);
   }
-  res.variants.push(floor);
-
-  // The floor of the earlier runs, kept for comparison: marked's HTML with a small stylesheet and
-  // system fonts (no highlighting, no bundled fonts), same page.pdf() features.
-  const plainFloor = await measure({ id: 'floor-marked', label: 'floor: floor.mjs --quire-options, marked + plain CSS (2 pages)', samples: [] }, () => floorBatch('batch-floor-marked', (d) => [FLOOR, '--quire-options', '--out', d, ...files]), deadline);
-  res.variants.push(plainFloor);
+  turns.push([plainFloor, () => floorBatch('batch-floor-marked', (d) => [FLOOR, '--quire-options', '--out', d, ...files])]);
+  await measureInTurns(turns, deadline);
+  res.variants.push(quire, floor, plainFloor);
 
   // Which concurrency wins here: one measured run each of 1 and of the core count.
   const cores = os.availableParallelism?.() ?? os.cpus().length;
@@ -656,58 +674,73 @@ async function caseScale(): Promise<CaseResult> {
     const file = path.join(dir, `README-x${n}.md`);
     fs.writeFileSync(file, Array.from({ length: n }, () => readme).join('\n\n'));
     const kb = Math.round(fs.statSync(file).size / 1024);
-    const quire = await measure({ id: `quire-x${n}`, label: `Quire ${n}× (${kb} KB)`, samples: [] }, async () => {
-      const d = freshDir(`scale-quire-${n}`);
-      const r = await run('node', [QUIRE, 'export', file, '--format', 'pdf', '--out', path.join(d, 'out'), '--data-dir', path.join(d, 'data'), '--json'], { timeoutMs: TIMEOUT.scaleRun });
-      const out = path.join(d, 'out', `README-x${n}.pdf`);
-      const pages = fs.existsSync(out) ? pdfPages(out) : 0;
-      fs.rmSync(d, { recursive: true, force: true });
-      const ok = r.code === 0 && !r.timedOut && pages > 0;
-      let error: string | undefined;
-      if (!ok) {
-        // The job's error, from its JSON line if there is one.
-        const line = r.stdout.split('\n').find((l) => l.includes('"error"'));
-        let fromJson: string | undefined;
-        try {
-          const e = line ? JSON.parse(line).error : undefined;
-          if (e) fromJson = `${e.code}: ${e.message}`;
-        } catch {
-          // not JSON
-        }
-        error = r.timedOut ? `timed out after ${TIMEOUT.scaleRun / 1000} s` : `exit ${r.code}; ${fromJson ?? lastLines(r.stderr + r.stdout)}`;
-      }
-      return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(error ? { error } : {}) } };
-    }, deadline);
-    const floor = await measure({ id: `floor-x${n}`, label: `floor ${n}× (${kb} KB)`, samples: [] }, async () => {
-      const d = freshDir(`scale-floor-${n}`);
-      const r = await run('node', [FLOOR, '--quire-options', '--out', d, file], { timeoutMs: TIMEOUT.scaleRun });
-      const out = path.join(d, `README-x${n}.pdf`);
-      const pages = fs.existsSync(out) ? pdfPages(out) : 0;
-      fs.rmSync(d, { recursive: true, force: true });
-      const ok = r.code === 0 && !r.timedOut && pages > 0;
-      return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
-    }, deadline);
-    // Quire's own standalone HTML (images inlined) printed by raw Chromium with Quire's options.
+    // Quire's own standalone HTML (images inlined), made first (untimed), for the floor that
+    // prints it with Quire's options.
     const htmlOut = freshDir(`scale-html-${n}`);
     const made = await run('node', [QUIRE, 'export', file, '--format', 'html', '--out', htmlOut, '--data-dir', path.join(htmlOut, '.data')], { timeoutMs: TIMEOUT.scaleRun });
     const html = path.join(htmlOut, `README-x${n}.html`);
+    const quire: Variant = { id: `quire-x${n}`, label: `Quire ${n}× (${kb} KB)`, samples: [] };
+    const floor: Variant = { id: `floor-x${n}`, label: `floor ${n}× (${kb} KB)`, samples: [] };
     const floorHtml: Variant = { id: `floor-html-x${n}`, label: `floor, Quire's HTML ${n}×`, samples: [] };
+    const turns: Array<[Variant, Once]> = [
+      [
+        quire,
+        async () => {
+          const d = freshDir(`scale-quire-${n}`);
+          const r = await run('node', [QUIRE, 'export', file, '--format', 'pdf', '--out', path.join(d, 'out'), '--data-dir', path.join(d, 'data'), '--json'], { timeoutMs: TIMEOUT.scaleRun });
+          const out = path.join(d, 'out', `README-x${n}.pdf`);
+          const pages = fs.existsSync(out) ? pdfPages(out) : 0;
+          fs.rmSync(d, { recursive: true, force: true });
+          const ok = r.code === 0 && !r.timedOut && pages > 0;
+          let error: string | undefined;
+          if (!ok) {
+            // The job's error, from its JSON line if there is one.
+            const line = r.stdout.split('\n').find((l) => l.includes('"error"'));
+            let fromJson: string | undefined;
+            try {
+              const e = line ? JSON.parse(line).error : undefined;
+              if (e) fromJson = `${e.code}: ${e.message}`;
+            } catch {
+              // not JSON
+            }
+            error = r.timedOut ? `timed out after ${TIMEOUT.scaleRun / 1000} s` : `exit ${r.code}; ${fromJson ?? lastLines(r.stderr + r.stdout)}`;
+          }
+          return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(error ? { error } : {}) } };
+        },
+      ],
+      [
+        floor,
+        async () => {
+          const d = freshDir(`scale-floor-${n}`);
+          const r = await run('node', [FLOOR, '--quire-options', '--out', d, file], { timeoutMs: TIMEOUT.scaleRun });
+          const out = path.join(d, `README-x${n}.pdf`);
+          const pages = fs.existsSync(out) ? pdfPages(out) : 0;
+          fs.rmSync(d, { recursive: true, force: true });
+          const ok = r.code === 0 && !r.timedOut && pages > 0;
+          return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
+        },
+      ],
+    ];
     if (made.code !== 0 || !fs.existsSync(html)) {
       floorHtml.failure = `could not make the export HTML (exit ${made.code}): ${lastLines(made.stderr)}`;
     } else {
       const optionsFile = path.join(htmlOut, 'options.json');
       asQuirePrintsIt(html);
       fs.writeFileSync(optionsFile, JSON.stringify({ [html]: pdfOptions(DEFAULT_PDF_OPTIONS, htmlTitle(html)) }));
-      await measure(floorHtml, async () => {
-        const d = freshDir(`scale-floor-html-${n}`);
-        const r = await run('node', [FLOOR_HTML, '--options', optionsFile, '--out', d], { timeoutMs: TIMEOUT.scaleRun });
-        const out = path.join(d, `README-x${n}.pdf`);
-        const pages = fs.existsSync(out) ? pdfPages(out) : 0;
-        fs.rmSync(d, { recursive: true, force: true });
-        const ok = r.code === 0 && !r.timedOut && pages > 0;
-        return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
-      }, deadline);
+      turns.push([
+        floorHtml,
+        async () => {
+          const d = freshDir(`scale-floor-html-${n}`);
+          const r = await run('node', [FLOOR_HTML, '--options', optionsFile, '--out', d], { timeoutMs: TIMEOUT.scaleRun });
+          const out = path.join(d, `README-x${n}.pdf`);
+          const pages = fs.existsSync(out) ? pdfPages(out) : 0;
+          fs.rmSync(d, { recursive: true, force: true });
+          const ok = r.code === 0 && !r.timedOut && pages > 0;
+          return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
+        },
+      ]);
     }
+    await measureInTurns(turns, deadline);
     fs.rmSync(htmlOut, { recursive: true, force: true });
     res.variants.push(quire, floor, floorHtml);
     // The target is against the floor printing the same HTML with the same options, as in case 1;
@@ -716,7 +749,7 @@ async function caseScale(): Promise<CaseResult> {
     const pss = (a: Variant, b: Variant) => (a.medianPssMB && b.medianPssMB ? Math.round((a.medianPssMB / b.medianPssMB) * 100) / 100 : null);
     res.ratios.push({ what: `Quire / floor (same HTML), peak PSS, ${n}×`, ratio: pss(quire, floorHtml) }, { what: `Quire / floor (marked + plain CSS), peak PSS, ${n}×`, ratio: pss(quire, floor) });
   }
-  res.notes.push("All print with tagged PDF, outline, header/footer, A4. The floor (floor.mjs, marked + plain CSS) loads the images from the document folder by file URL; Quire serves them to its print page from its asset store by request interception. 'floor, Quire's HTML' writes Quire's standalone HTML export (images inlined as data: URIs) into a page with setContent (or, over 64 MB, too big for one DevTools message, as at 16×, navigates to its file: URL) and prints it with Quire's page.pdf() options: the same output as Quire's, which the target compares against. Memory grows no faster than the floor's when the PSS ratios stay level from 1× to 16×.");
+  res.notes.push("All print with tagged PDF, outline, header/footer, A4. The floor (floor.mjs, marked + plain CSS) loads the images from the document folder by file URL; Quire serves them to its print page from its asset store by request interception. 'floor, Quire's HTML' writes Quire's standalone HTML export (images inlined as data: URIs) into a page with setContent (or, over 64 MB, too big for one DevTools message, as at 16×, navigates to its file: URL) and prints it with Quire's page.pdf() options: the same output as Quire's, which the target compares against. Memory grows no faster than the floor's when the PSS ratios stay level from 1× to 16×. At each size the three run in turns, as in case 1.");
   return res;
 }
 
