@@ -679,6 +679,16 @@ async function caseScale(): Promise<CaseResult> {
     const htmlOut = freshDir(`scale-html-${n}`);
     const made = await run('node', [QUIRE, 'export', file, '--format', 'html', '--out', htmlOut, '--data-dir', path.join(htmlOut, '.data')], { timeoutMs: TIMEOUT.scaleRun });
     const html = path.join(htmlOut, `README-x${n}.html`);
+    /** One run of a floor script printing README-x<n>.pdf into a fresh folder `name`. */
+    const floorRun = (name: string, args: (dir: string) => string[]): Once => async () => {
+      const d = freshDir(name);
+      const r = await run('node', args(d), { timeoutMs: TIMEOUT.scaleRun });
+      const out = path.join(d, `README-x${n}.pdf`);
+      const pages = fs.existsSync(out) ? pdfPages(out) : 0;
+      fs.rmSync(d, { recursive: true, force: true });
+      const ok = r.code === 0 && !r.timedOut && pages > 0;
+      return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
+    };
     const quire: Variant = { id: `quire-x${n}`, label: `Quire ${n}× (${kb} KB)`, samples: [] };
     const floor: Variant = { id: `floor-x${n}`, label: `floor ${n}× (${kb} KB)`, samples: [] };
     const floorHtml: Variant = { id: `floor-html-x${n}`, label: `floor, Quire's HTML ${n}×`, samples: [] };
@@ -708,18 +718,7 @@ async function caseScale(): Promise<CaseResult> {
           return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(error ? { error } : {}) } };
         },
       ],
-      [
-        floor,
-        async () => {
-          const d = freshDir(`scale-floor-${n}`);
-          const r = await run('node', [FLOOR, '--quire-options', '--out', d, file], { timeoutMs: TIMEOUT.scaleRun });
-          const out = path.join(d, `README-x${n}.pdf`);
-          const pages = fs.existsSync(out) ? pdfPages(out) : 0;
-          fs.rmSync(d, { recursive: true, force: true });
-          const ok = r.code === 0 && !r.timedOut && pages > 0;
-          return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
-        },
-      ],
+      [floor, floorRun(`scale-floor-${n}`, (d) => [FLOOR, '--quire-options', '--out', d, file])],
     ];
     if (made.code !== 0 || !fs.existsSync(html)) {
       floorHtml.failure = `could not make the export HTML (exit ${made.code}): ${lastLines(made.stderr)}`;
@@ -727,18 +726,7 @@ async function caseScale(): Promise<CaseResult> {
       const optionsFile = path.join(htmlOut, 'options.json');
       asQuirePrintsIt(html);
       fs.writeFileSync(optionsFile, JSON.stringify({ [html]: pdfOptions(DEFAULT_PDF_OPTIONS, htmlTitle(html)) }));
-      turns.push([
-        floorHtml,
-        async () => {
-          const d = freshDir(`scale-floor-html-${n}`);
-          const r = await run('node', [FLOOR_HTML, '--options', optionsFile, '--out', d], { timeoutMs: TIMEOUT.scaleRun });
-          const out = path.join(d, `README-x${n}.pdf`);
-          const pages = fs.existsSync(out) ? pdfPages(out) : 0;
-          fs.rmSync(d, { recursive: true, force: true });
-          const ok = r.code === 0 && !r.timedOut && pages > 0;
-          return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
-        },
-      ]);
+      turns.push([floorHtml, floorRun(`scale-floor-html-${n}`, (d) => [FLOOR_HTML, '--options', optionsFile, '--out', d])]);
     }
     await measureInTurns(turns, deadline);
     fs.rmSync(htmlOut, { recursive: true, force: true });

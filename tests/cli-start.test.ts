@@ -188,7 +188,7 @@ describe('bin/quire on a copy of the project', () => {
     // The names of the command's live child processes (Linux: the children file of each of its threads).
     const childNames = (): string[] => {
       const names: string[] = [];
-      for (const task of fs.readdirSync(`/proc/${child.pid}/task`, { withFileTypes: true }).map((t) => t.name)) {
+      for (const task of fs.readdirSync(`/proc/${child.pid}/task`)) {
         const kids = fs.readFileSync(`/proc/${child.pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
         // A zombie (state Z: exited, not yet reaped) holds no memory: only live processes count.
         for (const pid of kids) if (!/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))) names.push(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim());

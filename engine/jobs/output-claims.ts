@@ -19,7 +19,6 @@
  * const base = await chooseOutputBase(trx, { documentId, jobId: null, outDir, base: 'notes', formats, overwrite: false });
  * await reserveOutputs(trx, { documentId, jobId, outDir, base, formats });
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -28,7 +27,7 @@ import { Errors, isQuireError } from '../api/errors.ts';
 import type { ExportFormat } from '../api/types.ts';
 import { immediate } from '../store/db.ts';
 import type { Database, OutputFilesTable } from '../store/schema.ts';
-import { fsyncDir, sha256Async, tempPathFor, toBuffer, writeSyncedTemp, type WrittenFile } from './atomic-files.ts';
+import { fsyncDir, sha256Async, sha256Of, tempPathFor, toBuffer, writeSyncedTemp, type WrittenFile } from './atomic-files.ts';
 import { outputKeyOf } from './output-keys.ts';
 import { familyOfBase, nameFamilyOf } from './output-families.ts';
 import { MAX_NAME_NUMBER, nthName } from '../api/output-names.ts';
@@ -54,7 +53,7 @@ export function fileFor(outDir: string, base: string, format: ExportFormat): str
 }
 
 function hashFile(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  return sha256Of(fs.readFileSync(file));
 }
 
 /** Which of these recorded versions the file holds exactly, if any (size first: no hashing a stranger). */
