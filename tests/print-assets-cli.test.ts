@@ -9,6 +9,7 @@
  * QUIRE_HARDENING=full, also the ×16 README through the real CLI.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,12 +79,22 @@ describe('the print page gets its images by interception', () => {
     const [printed] = requests;
     expect(Buffer.byteLength(printed!.html)).toBeLessThan(8 * 1024 * 1024);
     expect(printed!.html).not.toContain('data:image/');
+    expect(printed!.html).not.toContain('data:font/');
     const assets = Object.entries(printed!.assets ?? {});
-    expect(assets.length).toBe(36);
-    for (const [sha, a] of assets) {
+    const images = assets.filter(([, a]) => !a.mime.startsWith('font/'));
+    expect(images.length).toBe(36);
+    for (const [sha, a] of images) {
       expect(a.path.endsWith(sha)).toBe(true);
       expect(fs.existsSync(a.path)).toBe(true);
       expect(a.mime).toMatch(/^image\/(png|jpeg|gif|svg\+xml)$/);
+    }
+    // The bundled fonts are linked too, each served from its package's file with that hash.
+    const fonts = assets.filter(([, a]) => a.mime.startsWith('font/'));
+    expect(fonts.length).toBeGreaterThan(4);
+    for (const [sha, a] of fonts) {
+      expect(a.path).toMatch(/node_modules[\\/]@fontsource[\\/][a-z0-9-]+[\\/]files[\\/][a-z0-9-]+\.woff2$/);
+      expect(createHash('sha256').update(fs.readFileSync(a.path)).digest('hex')).toBe(sha);
+      expect(a.mime).toBe('font/woff2');
     }
 
     const pdf = job!.outputs.find((o) => o.format === 'pdf')!.path;
@@ -93,6 +104,10 @@ describe('the print page gets its images by interception', () => {
     const html = fs.readFileSync(job!.outputs.find((o) => o.format === 'html')!.path, 'utf8');
     expect(html).not.toContain('https://quire.invalid/assets/');
     expect((html.match(/<img src="data:image\//g) ?? []).length).toBe(38 * 4);
+    expect((html.match(/src:url\(data:font\/woff2;base64,/g) ?? []).length).toBe(fonts.length);
+    // The faces Chromium got by interception are in the PDF (the CJK translations' too).
+    const faces = execFileSync('pdffonts', [pdf], { encoding: 'utf8' });
+    for (const face of ['Inter', 'NotoSansSC']) expect(faces).toContain(face);
     const md = fs.readFileSync(job!.outputs.find((o) => o.format === 'md')!.path, 'utf8');
     expect(md).not.toContain('quire.invalid');
     expect(md).toMatch(/\.assets\/\w+\.png/);

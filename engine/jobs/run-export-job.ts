@@ -14,7 +14,8 @@ import { parseStoredSpec, type ExportSpec } from '../api/export-spec.ts';
 import type { ExportFormat, JobOutput } from '../api/types.ts';
 import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
 import type { PdfRenderer, PrintAsset } from '../pdf/pdf-renderer.ts';
-import { isPrintForm, printAssetsOf } from '../pipeline/print-assets.ts';
+import { isPrintForm, printAssetsOf, printFontsOf } from '../pipeline/print-assets.ts';
+import { bundledFontFile } from '../pipeline/fonts.ts';
 import { DIAGRAM_MARK } from '../pipeline/diagram-slots.ts';
 import type { MarkdownExportInput, MarkdownExportResult } from '../pipeline/markdown-output.ts';
 import type { ExportAssets, ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
@@ -127,13 +128,22 @@ function assetFiles(ctx: RunContext, spec: ExportSpec): Record<string, string> {
   return Object.fromEntries(spec.assets.map((a) => [a.sha256, ctx.assets.pathOf(a.sha256)]));
 }
 
-/** What the print page may load: the images prepare linked (listed in the HTML), as the spec stores them. */
+/**
+ * What the print page may load: the images prepare linked (listed in the HTML), as the spec
+ * stores them, and the bundled fonts it linked, from Quire's own packages (fonts.ts).
+ */
 function printAssets(ctx: RunContext, spec: ExportSpec, html: string): Record<string, PrintAsset> {
   const linked = printAssetsOf(html);
   const out: Record<string, PrintAsset> = {};
   for (const a of spec.assets) {
     const mime = linked[a.sha256];
     if (mime) out[a.sha256] = { path: ctx.assets.pathOf(a.sha256), mime, bytes: a.bytes };
+  }
+  for (const [sha, name] of Object.entries(printFontsOf(html))) {
+    const file = bundledFontFile(name);
+    // Never a silent fallback face in the PDF: the render fails, saying what to do.
+    if (!file) throw Errors.pdfFailed(`the bundled font ${name} was not found (node_modules/@fontsource); reinstall Quire, then export the document again`);
+    out[sha] = { path: file, mime: 'font/woff2' };
   }
   return out;
 }

@@ -97,6 +97,12 @@ interface WarmPage {
   /** Why an image of the page could not be served: the render fails with it rather than print a hole. */
   assetError: QuireError | null;
   /**
+   * A font was asked for at PRINT_ASSET_BASE and refused (not in the map). Chromium remembers a
+   * failed face by its URL for the page's next documents (seen in print-assets.integration.test),
+   * so such a page is closed after its render, not kept.
+   */
+  refusedFont: boolean;
+  /**
    * The Content-Security-Policy lines of the document written into the page (cspLinesOf), or
    * null while it holds a new, empty one. Writing a document keeps the Document object, and a
    * CSP once given stays on it: a next document with other lines gets a fresh Document first.
@@ -318,9 +324,10 @@ export class ChromiumPdfRenderer implements PdfRenderer {
         warm.page.off('crash', onCrash);
         warm.assets = null;
         // Only a page that printed cleanly waits for the next document; any other is closed.
-        // One that loaded images is emptied too (they stay decoded in it otherwise).
-        const held = Buffer.byteLength(request.html) + (Object.keys(request.assets ?? {}).length > 0 ? EMPTY_AFTER_BYTES : 0);
-        if (printed && !run.reason && browser.isConnected()) await this.#keepIdle(warm, held);
+        // One that loaded images is emptied too (they stay decoded in it otherwise); the bundled
+        // fonts, a few hundred KB that the next document most likely uses again, do not count.
+        const held = Buffer.byteLength(request.html) + (Object.values(request.assets ?? {}).some((a) => !isFont(a)) ? EMPTY_AFTER_BYTES : 0);
+        if (printed && !run.reason && !warm.refusedFont && browser.isConnected()) await this.#keepIdle(warm, held);
         else await warm.page.close().catch(() => {});
       }
     } finally {
@@ -336,7 +343,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   async #openPage(launched: LaunchedBrowser): Promise<WarmPage> {
     const page = await (await launched.printContext()).newPage();
     try {
-      const fresh: PendingPage & Pick<WarmPage, 'policy'> = { assets: null, assetError: null, policy: null };
+      const fresh: PendingPage & Pick<WarmPage, 'policy'> = { assets: null, assetError: null, refusedFont: false, policy: null };
       // The page's own router: the context is shared by every print page.
       await page.route('**/*', (route) => serveOnlyAssets(route, fresh));
       // Its renderer may be new: below the engine too.
@@ -625,13 +632,16 @@ class RenderRun {
 }
 
 /** What a page's router answers: the images of the render in progress, and nothing else. */
-type PendingPage = Pick<WarmPage, 'assets' | 'assetError'>;
+type PendingPage = Pick<WarmPage, 'assets' | 'assetError' | 'refusedFont'>;
 
 function serveOnlyAssets(route: Route, pending: PendingPage): Promise<void> {
   const request = route.request();
   const navigation = request.isNavigationRequest();
-  // Only as an image (an <img>, a CSS background): never a frame, an object or a stylesheet.
-  const asset = navigation || request.resourceType() !== 'image' ? undefined : printAssetOf(request.url(), request.method(), pending.assets);
+  // An image only as an image (an <img>, a CSS background), a font only as a font: never a
+  // frame, an object or a stylesheet.
+  const found = navigation ? undefined : printAssetOf(request.url(), request.method(), pending.assets);
+  const asset = found && request.resourceType() === (isFont(found) ? 'font' : 'image') ? found : undefined;
+  if (!asset && request.resourceType() === 'font' && request.url().startsWith(PRINT_ASSET_BASE)) pending.refusedFont = true;
   const handled = asset
     ? serveAsset(route, asset, pending)
     : navigation
@@ -674,11 +684,19 @@ async function serveAsset(route: Route, asset: PrintAsset, pending: PendingPage)
     body = null;
   }
   if (body === null || createHash('sha256').update(body).digest('hex') !== sha) {
-    pending.assetError ??= Errors.pdfFailed(`the stored image ${asset.path} is missing or was changed since the export started; export the document again`);
+    pending.assetError ??= Errors.pdfFailed(
+      isFont(asset)
+        ? `the bundled font ${asset.path} is missing or was changed since the export started (was Quire updated or moved?); export the document again`
+        : `the stored image ${asset.path} is missing or was changed since the export started; export the document again`,
+    );
     return route.abort('failed');
   }
   // no-store: a later document in this page must not get this image from a cache without asking.
   return route.fulfill({ status: 200, contentType: asset.mime, body, headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+}
+
+function isFont(asset: PrintAsset): boolean {
+  return asset.mime.startsWith('font/');
 }
 
 /** The bytes of the images the page links, once per link (a few ms of indexOf for a 10 MB page). */

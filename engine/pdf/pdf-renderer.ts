@@ -7,14 +7,15 @@ import type { PdfOptions } from '../api/types.ts';
 export interface PdfRenderRequest {
   /**
    * A complete HTML document: standalone (images inlined as data: URIs), or, for a renderer
-   * that {@link PdfRenderer.servesAssets}, the print form whose images are linked at
+   * that {@link PdfRenderer.servesAssets}, the print form whose images and fonts are linked at
    * https://quire.invalid/assets/<sha256> (engine/pipeline/print-assets.ts).
    */
   html: string;
   /**
-   * The images the print page may load, by sha256: the stored file and its type (`bytes`, its
-   * size, only lengthens the time limit). Plain data, so the request can cross to a print thread.
-   * Any other URL stays blocked.
+   * The images and bundled fonts the print page may load, by sha256: the file and its type
+   * (`bytes`, its size, only lengthens the time limit; a font/* type is served only as a font,
+   * any other only as an image). Plain data, so the request can cross to a print thread. Any
+   * other URL stays blocked.
    */
   assets?: Record<string, PrintAsset>;
   /** Document title, used in the header template. */

@@ -19,6 +19,7 @@ import { PRINT_ASSET_BASE, PRINT_CSP } from '../pipeline/print-assets.ts';
 import { ChromiumPdfRenderer } from './chromium-pdf-renderer.ts';
 import type { PdfRenderRequest, PrintAsset } from './pdf-renderer.ts';
 import { pdfText, withPdfFile } from './test-support.ts';
+import { bundledFontFile } from '../pipeline/fonts.ts';
 
 const PLAIN = { ...DEFAULT_PDF_OPTIONS, headerFooter: false, outline: false, tagged: false };
 const IMAGES = path.join(CORPUS, 'system-design-primer', 'images');
@@ -177,5 +178,46 @@ describe('images served to the print page', () => {
     expect(error.message).toContain(`the stored image ${changed} is missing or was changed`);
     // The renderer is still fine afterwards.
     expect(pdfImages((await renderer.render(request(page(img('wide')), asset('wide')))).pdf)).toEqual(['1000x228']);
+  });
+});
+
+describe('bundled fonts served to the print page', () => {
+  const MONO = bundledFontFile('jetbrains-mono/files/jetbrains-mono-latin-400-normal.woff2')!;
+  const monoSha = () => sha(readFileSync(MONO));
+  const face = (shaHex: string) => `<style>@font-face{font-family:'QMono';src:url(${PRINT_ASSET_BASE}${shaHex}) format('woff2')}p.m{font-family:'QMono',serif}</style>`;
+  const fontsOf = (pdf: Uint8Array) => withPdfFile(pdf, (file) => execFileSync('pdffonts', [file], { encoding: 'utf8' }));
+
+  it('an @font-face linked at its hash is served from its file and embedded in the PDF', async () => {
+    const body = '<p class="m">monospaced text</p>';
+    // Without it in the map the page falls back to an installed face, and the next document,
+    // which maps it, still gets it (Chromium remembers a failed face: that page is not kept).
+    const blocked = await renderer.render(request(page(body, face(monoSha()))));
+    expect(fontsOf(blocked.pdf)).not.toContain('JetBrainsMono');
+    const served = await renderer.render(request(page(body, face(monoSha())), { [monoSha()]: { path: MONO, mime: 'font/woff2' } }));
+    expect(fontsOf(served.pdf)).toContain('JetBrainsMono');
+    expect(pdfText(served.pdf)).toContain('monospaced text');
+    // Once loaded, Chromium keeps the face under its URL for the page's next documents (seen
+    // here): harmless, as the URL is the hash of a bundled file, never of a document's data.
+  });
+
+  it('a font is served only as a font and an image only as an image', async () => {
+    // An entry whose file is missing fails the render only if the page fetched it: used as what
+    // it is not, it is never fetched (the render succeeds); used as what it is, it is.
+    // (Another slice than the test above's: a face once loaded stays in the page.)
+    const gone = path.join(dir, 'no-such-file');
+    const boldSha = sha(readFileSync(bundledFontFile('jetbrains-mono/files/jetbrains-mono-latin-700-normal.woff2')!));
+    const fontEntry = { [boldSha]: { path: gone, mime: 'font/woff2' } };
+    const asImage = await renderer.render(request(page(`<img src="${PRINT_ASSET_BASE}${boldSha}" alt="">`), fontEntry));
+    expect(pdfText(asImage.pdf)).toContain('THE-DOCUMENT');
+    const asFont = await renderer.render(request(page('<p class="m">x</p>', face(boldSha)), fontEntry)).catch((e) => e);
+    expect(asFont).toBeInstanceOf(QuireError);
+    expect(asFont.code).toBe('PDF_FAILED');
+    expect(asFont.message).toContain(`the bundled font ${gone} is missing or was changed`);
+
+    const imageEntry = { [files.wide.sha]: { path: gone, mime: 'image/png' } };
+    const imageAsFont = await renderer.render(request(page('<p class="m">x</p>', face(files.wide.sha)), imageEntry));
+    expect(pdfText(imageAsFont.pdf)).toContain('THE-DOCUMENT');
+    const imageAsImage = await renderer.render(request(page(img('wide')), imageEntry)).catch((e) => e);
+    expect(imageAsImage.message).toContain(`the stored image ${gone} is missing or was changed`);
   });
 });

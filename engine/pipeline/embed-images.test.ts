@@ -13,7 +13,8 @@ import { DEFAULT_STYLE_OPTIONS } from '../api/export-spec.ts';
 import { embedPrintAssets } from './embed-images.ts';
 import { EXPORT_CSP, generateExportHtml } from './export-html.ts';
 import { htmlToMarkdown } from './markdown.ts';
-import { PRINT_ASSET_BASE, PRINT_CSP, isPrintForm, printAssetsOf } from './print-assets.ts';
+import { bundledFontFile, inlineFontUrl, linkedFontUrl } from './fonts.ts';
+import { PRINT_ASSET_BASE, PRINT_CSP, PRINT_FONTS_META, isPrintForm, printAssetsOf, printFontsOf } from './print-assets.ts';
 import type { ExportAssets, ExportHtmlInput } from './types.ts';
 
 const PRIMER = path.join(CORPUS, 'system-design-primer');
@@ -140,5 +141,54 @@ describe('the print form', () => {
     expect(isQuireError(error) && error.code).toBe('CONVERSION_FAILED');
     expect((error as Error).message).toContain('image images/jj3A5N8.png is missing or was changed since the export started');
     expect(() => embedPrintAssets(printed, {})).toThrow(/images\/jj3A5N8\.png is missing/);
+  });
+
+  it('links the bundled fonts too, each by the hash of its package file, and embedding inlines them again', () => {
+    const printed = generateExportHtml(input(true)).html;
+    expect(printed).not.toContain('data:font/');
+    const fonts = printFontsOf(printed);
+    const linked = Object.entries(fonts);
+    // Inter and JetBrains Mono in Latin, and the README's CJK and other scripts' slices.
+    expect(linked.length).toBeGreaterThan(4);
+    for (const [hash, name] of linked) {
+      expect(sha(fs.readFileSync(bundledFontFile(name)!))).toBe(hash);
+      expect(printed).toContain(`src:${linkedFontUrl(hash)} format('woff2')`);
+    }
+    expect(linked.map(([, name]) => name)).toContain('inter/files/inter-latin-400-normal.woff2');
+    const standalone = embedPrintAssets(printed, files);
+    expect(standalone).not.toContain(PRINT_FONTS_META);
+    expect((standalone.match(/src:url\(data:font\/woff2;base64,/g) ?? []).length).toBe(linked.length);
+    // Nothing else of the page is a font link: every link in it is listed.
+    expect((printed.match(/src:url\(https:\/\/quire\.invalid\/assets\//g) ?? []).length).toBe(linked.length);
+  });
+
+  it('refuses to embed a font whose file no longer has the linked hash, naming it', () => {
+    const printed = generateExportHtml({ ...input(true), source: '# Hi\n' }).html;
+    const [[hash, name]] = Object.entries(printFontsOf(printed)) as [[string, string]];
+    const tampered = printed.split(hash).join('f'.repeat(64));
+    expect(printFontsOf(tampered)['f'.repeat(64)]).toBe(name);
+    let error: unknown;
+    try {
+      embedPrintAssets(tampered, files);
+    } catch (e) {
+      error = e;
+    }
+    expect(isQuireError(error) && error.code).toBe('CONVERSION_FAILED');
+    expect((error as Error).message).toContain(`the bundled font ${name} is missing or was changed since the export started`);
+    // A list naming a file outside the bundled packages is no list: nothing is read from it.
+    expect(printFontsOf(printed.replace(`=${name}`, '=../../etc/passwd'))).toEqual({});
+  });
+
+  it('a print form written before fonts were linked (fonts inline, no font list) still prints and embeds', () => {
+    const printed = generateExportHtml(input(true)).html;
+    const older = Object.entries(printFontsOf(printed))
+      .reduce((html, [hash, name]) => html.split(linkedFontUrl(hash)).join(inlineFontUrl(fs.readFileSync(bundledFontFile(name)!).toString('base64'))), printed)
+      .replace(PRINT_CSP, `default-src 'none'; img-src data: ${PRINT_ASSET_BASE}; style-src 'unsafe-inline'; font-src data:`)
+      .replace(/<meta name="quire-print-fonts" content="[^"]*">\n/, '');
+    expect(older).not.toContain(PRINT_FONTS_META);
+    expect(isPrintForm(older)).toBe(true);
+    expect(printFontsOf(older)).toEqual({});
+    expect(printAssetsOf(older)).toEqual(printAssetsOf(printed));
+    expect(embedPrintAssets(older, files) === generateExportHtml(input(false)).html).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Turns the print form of an export (print-assets.ts: images linked at
- * https://quire.invalid/assets/<sha256>) into the standalone HTML: every linked image inlined
- * as a data: URI and the export's strict CSP, byte for byte what generateExportHtml writes
- * when it embeds. Runs in a pipeline worker (the result can be hundreds of MB).
+ * Turns the print form of an export (print-assets.ts: images and bundled fonts linked at
+ * https://quire.invalid/assets/<sha256>) into the standalone HTML: every linked image and font
+ * inlined as a data: URI and the export's strict CSP, byte for byte what generateExportHtml
+ * writes when it embeds. Runs in a pipeline worker (the result can be hundreds of MB).
  *
  * Each file is read again and checked against its hash: what is embedded is what prepare
  * validated. A standalone document comes back unchanged.
@@ -15,7 +15,8 @@ import { readFileSync } from 'node:fs';
 import { Errors } from '../api/errors.ts';
 import { sha256Of } from '../jobs/atomic-files.ts';
 import { EXPORT_CSP } from './export-html.ts';
-import { PRINT_ASSET_BASE, printAssetsOf, printHead } from './print-assets.ts';
+import { bundledFontBase64, inlineFontUrl, linkedFontUrl } from './fonts.ts';
+import { PRINT_ASSET_BASE, printAssetsOf, printFontsOf, printHead } from './print-assets.ts';
 
 /** The end of the head generateExportHtml writes (the theme's <style> is always last; "</style" never occurs inside it). */
 const HEAD_END = '</style>\n</head>\n<body>\n';
@@ -27,7 +28,7 @@ export function embedPrintAssets(html: string, files: Readonly<Record<string, st
   const types = printAssetsOf(html);
   const bodyStart = html.indexOf(HEAD_END, head.metaEnd);
   if (bodyStart < 0) throw Errors.conversionFailed('embedding the images', 'the prepared HTML has no head');
-  const parts = [html.slice(0, head.cspStart), `<meta http-equiv="Content-Security-Policy" content="${EXPORT_CSP}">\n`, html.slice(head.metaEnd, bodyStart)];
+  const parts = [html.slice(0, head.cspStart), `<meta http-equiv="Content-Security-Policy" content="${EXPORT_CSP}">\n`, inlineFonts(html.slice(head.metaEnd, bodyStart), printFontsOf(html))];
   const uris = new Map<string, string>();
   const open = `<img src="${PRINT_ASSET_BASE}`;
   let from = bodyStart;
@@ -46,6 +47,22 @@ export function embedPrintAssets(html: string, files: Readonly<Record<string, st
   }
   parts.push(html.slice(from));
   return parts.join('');
+}
+
+/** The head's font links (in the theme's @font-face rules) as data: URIs, each slice checked against its hash. */
+function inlineFonts(headHtml: string, fonts: Readonly<Record<string, string>>): string {
+  let out = headHtml;
+  for (const [sha, file] of Object.entries(fonts)) {
+    const base64 = bundledFontBase64(file, sha);
+    if (base64 === null) {
+      throw Errors.conversionFailed(
+        'embedding the fonts',
+        `the bundled font ${file} is missing or was changed since the export started (was Quire updated or moved?); export the document again`,
+      );
+    }
+    out = out.split(linkedFontUrl(sha)).join(inlineFontUrl(base64));
+  }
+  return out;
 }
 
 function readChecked(sha: string, file: string | undefined, ref: string): Buffer {

@@ -2,8 +2,9 @@
  * Builds the standalone export HTML from a document's source: one file with the theme CSS
  * inlined, local images embedded as data: URIs, no scripts, and a strict CSP. The PDF step
  * renders this same HTML, so what the user sees in the .html and the .pdf match. A job that
- * prints asks for the print form (`assets.print`): the same HTML with its stored images linked
- * for the PDF renderer to serve, not inlined (print-assets.ts; embed-images.ts inlines them).
+ * prints asks for the print form (`assets.print`): the same HTML with its stored images and the
+ * bundled fonts linked for the PDF renderer to serve, not inlined (print-assets.ts;
+ * embed-images.ts inlines them).
  *
  * Pure apart from reading image and theme files synchronously; safe to run in a worker thread.
  *
@@ -20,7 +21,7 @@ import { pageBody } from './html-parse.ts';
 import { ImageInliner, type ImageInlinerOptions } from './images.ts';
 import { katexCss, renderMarkdown } from './markdown-render.ts';
 import { MAX_MARKDOWN_NESTING, deepestNesting, describeNesting } from './nesting.ts';
-import { PRINT_CSP, printAssetsMetaTag } from './print-assets.ts';
+import { PRINT_CSP, printAssetsMetaTag, printFontsMetaTag } from './print-assets.ts';
 import { sanitizeHtml } from './sanitize.ts';
 import { documentCss, type ThemeOptions } from './theme.ts';
 import { parseFrontMatter, plainTitle } from '../api/front-matter.ts';
@@ -97,6 +98,7 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
     text: [title, meta.subtitle, meta.author, meta.date, body.html].join('\n'),
     lang,
     userCss: input.style?.css?.text,
+    linkFonts: input.assets?.print === true,
   });
   const css = style.css;
   warnings.push(...style.warnings);
@@ -108,7 +110,7 @@ function build(input: ExportHtmlInput, options: ExportHtmlOptions): ExportHtmlRe
     // Asked for, it is written even with no image: every page a batch prints then has the same
     // CSP, and the renderer can write the next document into the same page (chromium-pdf-renderer.ts).
     ...(input.assets?.print
-      ? [`<meta http-equiv="Content-Security-Policy" content="${PRINT_CSP}">`, printAssetsMetaTag(images.printAssets)]
+      ? [`<meta http-equiv="Content-Security-Policy" content="${PRINT_CSP}">`, printAssetsMetaTag(images.printAssets), printFontsMetaTag(style.linkedFonts)]
       : [`<meta http-equiv="Content-Security-Policy" content="${EXPORT_CSP}">`]),
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeText(docTitle)}</title>`,

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cjkFontFor, fontFaceCss, fontsourceRoot, parseUnicodeRange, slicesOf, usedCodePoints, type ThemeFaces } from './fonts.ts';
+import { bundledFontBase64, bundledFontFile, cjkFontFor, fontFaceCss, fontsourceRoot, parseUnicodeRange, slicesOf, usedCodePoints, type ThemeFaces } from './fonts.ts';
+import { PRINT_ASSET_BASE } from './print-assets.ts';
 
 const SANS: ThemeFaces = { text: 'inter', mono: 'jetbrains-mono' };
 const ENGLISH =
@@ -80,6 +83,32 @@ describe('fontFaceCss', () => {
     const data = rule.match(/base64,([A-Za-z0-9+/=]+)\)/)![1];
     expect(Buffer.from(data, 'base64').subarray(0, 4).toString('latin1')).toBe('wOF2');
     expect(rule).toMatch(/unicode-range:U\+0-ff,/);
+  });
+
+  it('the print form links each slice at its hash instead, and lists the slice it stands for', () => {
+    const inline = fontFaceCss({ text: ENGLISH, faces: SANS, lang: 'en' });
+    const linked = fontFaceCss({ text: ENGLISH, faces: SANS, lang: 'en', link: true });
+    expect(inline.linked.size).toBe(0);
+    expect(linked.css).not.toContain('data:font/');
+    expect([...linked.linked.values()]).toEqual(linked.files);
+    for (const [hash, name] of linked.linked) {
+      const file = bundledFontFile(name)!;
+      expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(hash);
+      expect(linked.css).toContain(`src:url(${PRINT_ASSET_BASE}${hash}) format('woff2')`);
+      expect(bundledFontBase64(name, hash)).toBe(readFileSync(file).toString('base64'));
+      expect(bundledFontBase64(name, 'f'.repeat(64))).toBeNull();
+    }
+    // Same rules otherwise: the inline CSS with each link put back.
+    let back = linked.css;
+    for (const [hash, name] of linked.linked) back = back.split(`url(${PRINT_ASSET_BASE}${hash})`).join(`url(data:font/woff2;base64,${bundledFontBase64(name, hash)})`);
+    expect(back).toBe(inline.css);
+  });
+
+  it('bundledFontFile names only woff2 files of the bundled packages', () => {
+    expect(bundledFontFile('inter/files/inter-latin-400-normal.woff2')).toBe(join(fontsourceRoot()!, 'inter', 'files', 'inter-latin-400-normal.woff2'));
+    for (const bad of ['../inter/files/x.woff2', 'inter/files/../../../etc/passwd', 'left-pad/files/x.woff2', 'inter/files/x.ttf', '/etc/passwd', 'inter/package.json']) {
+      expect(bundledFontFile(bad)).toBeNull();
+    }
   });
 
   it('adds a Latin Extended slice only when such a letter is used', () => {

@@ -10,13 +10,19 @@
  *
  * Parsed slices and file contents are cached per thread (each Piscina worker has its own).
  *
+ * The print form (`link: true`, print-assets.ts) links each slice at PRINT_ASSET_BASE + its
+ * SHA-256 instead, listed in `linked`: the PDF renderer serves it from the package's file
+ * (bundledFontFile), so a batch does not send Chromium the same fonts as base64 in every page.
+ *
  * @example
  * const { css, bytes } = fontFaceCss({ text: 'Hello 世界', faces: { text: 'inter', mono: 'jetbrains-mono' }, lang: 'zh' });
  * // css: @font-face rules for Inter/JetBrains Mono Latin and the Noto Sans SC slices of 世 and 界
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
+import { sha256Of } from '../jobs/atomic-files.ts';
+import { PRINT_ASSET_BASE } from './print-assets.ts';
 
 export const FONT_PACKAGES = [
   'inter',
@@ -61,6 +67,8 @@ export interface FontFaceResult {
   files: string[];
   /** Why no fonts were embedded (packages not found), for the export's warnings. */
   warnings: string[];
+  /** With `link`: each linked slice's SHA-256 → its file under @fontsource (as in `files`), in rule order. */
+  linked: Map<string, string>;
 }
 
 /** The CJK face for a document language; the themes' `:lang()` rules pick the same one. */
@@ -125,13 +133,15 @@ export function usedCodePoints(text: string): number[] {
 }
 
 /** The @font-face rules a document needs: only slices covering characters in `text`. */
-export function fontFaceCss(args: { text: string; faces: ThemeFaces; lang?: string | null; resourcesDir?: string }): FontFaceResult {
+export function fontFaceCss(args: { text: string; faces: ThemeFaces; lang?: string | null; resourcesDir?: string; link?: boolean }): FontFaceResult {
   const root = fontsourceRoot(args.resourcesDir);
+  const linked = new Map<string, string>();
   if (!root) {
     return {
       css: '',
       bytes: 0,
       files: [],
+      linked,
       warnings: ['The bundled fonts (node_modules/@fontsource) were not found, so the export uses the fonts installed on this computer; reinstall Quire to get them back.'],
     };
   }
@@ -173,9 +183,10 @@ export function fontFaceCss(args: { text: string; faces: ThemeFaces; lang?: stri
   const rules = picked.map((s) => {
     const data = fileBase64(s.file);
     bytes += data.bytes;
+    if (args.link) linked.set(data.sha256, s.file.slice(root.length + 1).split(sep).join('/'));
     return (
       `@font-face{font-family:'${s.family}';font-style:${s.style};font-weight:${s.weight};font-display:block;` +
-      `src:url(data:font/woff2;base64,${data.base64}) format('woff2');unicode-range:${formatRanges(s.ranges)}}`
+      `src:${args.link ? linkedFontUrl(data.sha256) : inlineFontUrl(data.base64)} format('woff2');unicode-range:${formatRanges(s.ranges)}}`
     );
   });
   return {
@@ -183,7 +194,43 @@ export function fontFaceCss(args: { text: string; faces: ThemeFaces; lang?: stri
     bytes,
     files: picked.map((s) => s.file.slice(root.length + 1)),
     warnings: [],
+    linked,
   };
+}
+
+/** A slice's src as the standalone HTML has it. */
+export function inlineFontUrl(base64: string): string {
+  return `url(data:font/woff2;base64,${base64})`;
+}
+
+/** A slice's src in the print form: the URL the PDF renderer serves it at. */
+export function linkedFontUrl(sha256: string): string {
+  return `url(${PRINT_ASSET_BASE}${sha256})`;
+}
+
+/** A slice file as fontFaceCss names it ("inter/files/inter-latin-400-normal.woff2"): one of the bundled packages' woff2 files. */
+const BUNDLED_FONT_FILE = new RegExp(`^(?:${FONT_PACKAGES.join('|')})/files/[a-z0-9-]+\\.woff2$`);
+
+/**
+ * The absolute path of a bundled slice named as fontFaceCss names it, or null for a name
+ * that is not one (or when the packages cannot be found).
+ */
+export function bundledFontFile(name: string, resourcesDir?: string): string | null {
+  if (!BUNDLED_FONT_FILE.test(name)) return null;
+  const root = fontsourceRoot(resourcesDir);
+  return root ? join(root, name) : null;
+}
+
+/** A bundled slice's contents as base64 if they still have this SHA-256 (the print form's link), else null. */
+export function bundledFontBase64(name: string, sha256: string, resourcesDir?: string): string | null {
+  const file = bundledFontFile(name, resourcesDir);
+  if (!file) return null;
+  try {
+    const data = fileBase64(file);
+    return data.sha256 === sha256 ? data.base64 : null;
+  } catch {
+    return null;
+  }
 }
 
 // ---- fontsource packages ------------------------------------------------------------------------
@@ -299,14 +346,14 @@ function covers(ranges: Array<[number, number]>, sorted: number[]): boolean {
 
 // A CJK document touches up to a few hundred slices; keep a thread's cache bounded.
 const MAX_CACHED_BYTES = 64 * 1024 * 1024;
-const fileCache = new Map<string, { base64: string; bytes: number }>();
+const fileCache = new Map<string, { base64: string; bytes: number; sha256: string }>();
 let cachedBytes = 0;
 
-function fileBase64(file: string): { base64: string; bytes: number } {
+function fileBase64(file: string): { base64: string; bytes: number; sha256: string } {
   const hit = fileCache.get(file);
   if (hit) return hit;
   const data = readFileSync(file);
-  const entry = { base64: data.toString('base64'), bytes: data.length };
+  const entry = { base64: data.toString('base64'), bytes: data.length, sha256: sha256Of(data) };
   if (cachedBytes + entry.base64.length > MAX_CACHED_BYTES) {
     fileCache.clear();
     cachedBytes = 0;

@@ -131,12 +131,16 @@ export interface DocumentCssInput extends LoadThemeOptions {
   userCss?: string | null;
   /** CSS to use instead of base.css + the theme (tests). */
   themeCss?: string;
+  /** The print form: the bundled fonts linked for the PDF renderer to serve, not inlined (fonts.ts). */
+  linkFonts?: boolean;
 }
 
 export interface DocumentCss {
   css: string;
   /** Bytes of woff2 embedded. */
   fontBytes: number;
+  /** With linkFonts: each linked slice's SHA-256 → its file (fonts.ts). */
+  linkedFonts: Map<string, string>;
   /** Things the user should know (bundled fonts missing). */
   warnings: string[];
 }
@@ -147,8 +151,8 @@ export function documentCss(input: DocumentCssInput): DocumentCss {
   const faces = THEME_FACES[input.themePath ? DEFAULT_THEME : themeName(input.theme)];
   const fonts =
     input.embedFonts === false
-      ? { css: '', bytes: 0, warnings: [] }
-      : fontFaceCss({ text: input.text, faces, lang: input.lang, resourcesDir: input.resourcesDir });
+      ? { css: '', bytes: 0, warnings: [], linked: new Map<string, string>() }
+      : fontFaceCss({ text: input.text, faces, lang: input.lang, resourcesDir: input.resourcesDir, link: input.linkFonts });
   // What the user wrote (a theme file of theirs, their CSS) may load from the network or other
   // files: such references are removed (css-strip.ts); Quire's own themes hold none.
   const removed: string[] = [];
@@ -166,5 +170,5 @@ export function documentCss(input: DocumentCssInput): DocumentCss {
       `The CSS loads ${removed.length === 1 ? 'a file' : `${removed.length} files`} from the network or from outside the document (${removed.slice(0, 3).join(', ')}${removed.length > 3 ? ', …' : ''}); ${removed.length === 1 ? 'it was' : 'they were'} left out, as an exported file loads nothing. Embed images and fonts as data: URLs instead.`,
     );
   }
-  return { css: parts.join('\n'), fontBytes: fonts.bytes, warnings };
+  return { css: parts.join('\n'), fontBytes: fonts.bytes, linkedFonts: fonts.linked, warnings };
 }
