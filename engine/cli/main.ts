@@ -140,6 +140,8 @@ async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promi
   }
 
   const engine = await createEngine(options);
+  // The browser starts while the files are imported and queued (formats unsaid: the defaults print).
+  if (!formats || formats.includes('pdf')) engine.warmUpPdf();
   try {
     const names = new Map<string, string>();
     const jobIds: string[] = [];
