@@ -11,7 +11,8 @@
  * Cases:
  *   batch-pdf  100 Rust book chapters -> PDF: `quire export` (one call, its defaults; then one
  *              run each at --concurrency 1, 2, cores) vs the raw-Chromium floor printing
- *              Quire's own export HTML with Quire's page.pdf() options (bench/floor-html.mjs)
+ *              Quire's own export HTML with Quire's page.pdf() options (bench/floor-html.mjs;
+ *              once as written, once with its fonts served by interception as Quire serves them)
  *              vs the older floor of marked + plain CSS (bench/floor.mjs --quire-options:
  *              tagged, outline, header/footer, A4) vs md-to-pdf 5.2.5 (installed into a temp
  *              folder, system Chromium, 10 files per call). Valid PDFs counted with pdfinfo.
@@ -551,7 +552,7 @@ async function caseBatchPdf(): Promise<CaseResult> {
   const files = rustChapters(src);
   const res: CaseResult = { id: 'batch-pdf', title: `${files.length} Rust book chapters → PDF`, variants: [], ratios: [], notes: [] };
   res.notes.push(`${files.length} chapter files (${path.join(CORPUS, 'rust-book')}/ch*.md).`);
-  res.notes.push("Quire, the floor and the marked floor run in turns (one run of each, then the next round), so a drift of the machine's speed weighs on each alike.");
+  res.notes.push("Quire, the floors and the marked floor run in turns (one run of each, then the next round), so a drift of the machine's speed weighs on each alike.");
 
   const quireRun = (concurrency?: number, only = files) => async (): Promise<Sample> => {
     const d = freshDir('batch-quire');
@@ -581,16 +582,20 @@ async function caseBatchPdf(): Promise<CaseResult> {
   const floor: Variant = { id: 'floor', label: "floor: floor-html.mjs, Quire's export HTML (setContent) and page.pdf() options (2 pages)", samples: [] };
   // The floor of the earlier runs, kept for comparison: marked's HTML with a small stylesheet and
   // system fonts (no highlighting, no bundled fonts), same page.pdf() features.
+  // Quire's print form links its bundled fonts and serves them by interception (print-assets.ts):
+  // this floor does the same with the fonts of the same HTML, so that gain is shown apart.
+  const fontsFloor: Variant = { id: 'floor-fonts', label: 'floor: floor-html.mjs --serve-fonts, the same, its data: fonts served by interception (2 pages)', samples: [] };
   const plainFloor: Variant = { id: 'floor-marked', label: 'floor: floor.mjs --quire-options, marked + plain CSS (2 pages)', samples: [] };
   const turns: Array<[Variant, Once]> = [[quire, quireRun()]];
   if (made.code !== 0 || htmlFiles.length !== files.length) {
     floor.failure = `could not make the export HTML for the floor (exit ${made.code}, ${htmlFiles.length} files): ${lastLines(made.stderr)}`;
   } else {
     turns.push([floor, () => floorBatch('batch-floor', (d) => [FLOOR_HTML, '--options', optionsFile, '--out', d])]);
+    turns.push([fontsFloor, () => floorBatch('batch-floor-fonts', (d) => [FLOOR_HTML, '--options', optionsFile, '--serve-fonts', '--out', d])]);
   }
   turns.push([plainFloor, () => floorBatch('batch-floor-marked', (d) => [FLOOR, '--quire-options', '--out', d, ...files])]);
   await measureInTurns(turns, deadline);
-  res.variants.push(quire, floor, plainFloor);
+  res.variants.push(quire, floor, fontsFloor, plainFloor);
 
   // Which concurrency wins here: one measured run each of 1 and of the core count.
   const cores = os.availableParallelism?.() ?? os.cpus().length;
@@ -642,6 +647,7 @@ async function caseBatchPdf(): Promise<CaseResult> {
   res.notes.push('md-to-pdf runs with its own defaults and styles; one call with all 100 files is not measured (it timed out on this 2-core machine before, see STACK.md). Its time is the sum of its calls (10 files each, one after the other); its PSS the highest of any call.');
   res.ratios.push(
     ratio(quire, floor, 'Quire / floor (same HTML, same options)', 1.1),
+    ratio(quire, fontsFloor, 'Quire / floor (same HTML and options, fonts served as Quire serves them)'),
     ratio(quire, m2p, 'Quire / md-to-pdf (10 per call)', 0.35),
     ratio(floor, m2p, 'floor / md-to-pdf'),
     ratio(plainFloor, m2p, 'floor (marked + plain CSS) / md-to-pdf'),
