@@ -81,15 +81,7 @@ function metaLine(html: string, at: number, name: string): { list: string; end: 
 
 /** The fonts a print page links, sha256 → bundled slice name; {} for a standalone document (or a malformed list). */
 export function printFontsOf(html: string): Record<string, string> {
-  const head = printHead(html);
-  const out: Record<string, string> = {};
-  if (!head || head.fonts === '') return out;
-  for (const item of head.fonts.split(' ')) {
-    const [sha, file] = item.split('=');
-    if (!sha || !SHA256.test(sha) || !file || !FONT_FILE.test(file)) return {};
-    out[sha] = file;
-  }
-  return out;
+  return parseList(printHead(html)?.fonts, (file) => FONT_FILE.test(file));
 }
 
 /** A slice name as fontFaceCss writes it: package/files/name.woff2 (fonts.ts checks the package). */
@@ -97,13 +89,19 @@ const FONT_FILE = /^[a-z0-9-]+\/files\/[a-z0-9-]+\.woff2$/;
 
 /** The images a print page may load, sha256 → type; {} for a standalone document (or a malformed list). */
 export function printAssetsOf(html: string): Record<string, ImageMediaType> {
-  const head = printHead(html);
-  const out: Record<string, ImageMediaType> = {};
-  if (!head || head.list === '') return out;
-  for (const item of head.list.split(' ')) {
-    const [sha, mime] = item.split('=');
-    if (!sha || !SHA256.test(sha) || !mime || !TYPES.has(mime)) return {};
-    out[sha] = mime as ImageMediaType;
+  return parseList(printHead(html)?.list, (mime): mime is ImageMediaType => TYPES.has(mime));
+}
+
+/** "<sha256>=<value> …" as a map, or {} if any item is malformed (or there is no list). */
+function parseList<T extends string>(list: string | undefined, valid: (value: string) => value is T): Record<string, T>;
+function parseList(list: string | undefined, valid: (value: string) => boolean): Record<string, string>;
+function parseList(list: string | undefined, valid: (value: string) => boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!list) return out;
+  for (const item of list.split(' ')) {
+    const [sha, value] = item.split('=');
+    if (!sha || !SHA256.test(sha) || !value || !valid(value)) return {};
+    out[sha] = value;
   }
   return out;
 }
