@@ -583,11 +583,11 @@ async function caseBatchPdf(): Promise<CaseResult> {
   fs.writeFileSync(optionsFile, JSON.stringify(Object.fromEntries(htmlFiles.map((f) => [f, pdfOptions(DEFAULT_PDF_OPTIONS, htmlTitle(f))]))));
   const quire: Variant = { id: 'quire', label: 'Quire: quire export --format pdf (one call, defaults)', samples: [] };
   const floor: Variant = { id: 'floor', label: "floor: floor-html.mjs, Quire's export HTML (setContent) and page.pdf() options (2 pages)", samples: [] };
-  // The floor of the earlier runs, kept for comparison: marked's HTML with a small stylesheet and
-  // system fonts (no highlighting, no bundled fonts), same page.pdf() features.
   // Quire's print form links its bundled fonts and serves them by interception (print-assets.ts):
   // this floor does the same with the fonts of the same HTML, so that gain is shown apart.
   const fontsFloor: Variant = { id: 'floor-fonts', label: 'floor: floor-html.mjs --serve-fonts, the same, its data: fonts served by interception (2 pages)', samples: [] };
+  // The floor of the earlier runs, kept for comparison: marked's HTML with a small stylesheet and
+  // system fonts (no highlighting, no bundled fonts), same page.pdf() features.
   const plainFloor: Variant = { id: 'floor-marked', label: 'floor: floor.mjs --quire-options, marked + plain CSS (2 pages)', samples: [] };
   const turns: Array<[Variant, Once]> = [[quire, quireRun()]];
   if (made.code !== 0 || htmlFiles.length !== files.length) {

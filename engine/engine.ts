@@ -646,7 +646,8 @@ export class Engine {
   /**
    * Starts the PDF renderer's browser and a print page now, without waiting: a host that knows
    * PDF jobs are coming (the CLI's export) gets them ready while it imports the files and queues
-   * the jobs, instead of as the first job starts (its first print waited ~1 s for them).
+   * the jobs, instead of once the first job starts (a one-chapter `quire export`: 2.25 → 2.08 s,
+   * medians of 8 interleaved runs).
    */
   warmUpPdf(): void {
     this.#pdf?.warmUp?.();
