@@ -47,28 +47,28 @@ const tLaunch = performance.now() - tLaunch0;
 
 let loadMs = 0, pdfMs = 0, docs = 0, navigated = 0;
 const FONT_BASE = 'https://floor.invalid/font/';
-/** --serve-fonts: each distinct data: font → its bytes, linked as FONT_BASE + its index. */
-const fonts = new Map();
+/** --serve-fonts: each distinct data: font's base64 → its id (its index in fontBodies). */
+const fontIds = new Map();
+const fontBodies = [];
 function linkFonts(html) {
   return html
     .replace(/url\(data:font\/woff2;base64,([A-Za-z0-9+/=]+)\)/g, (_, b64) => {
-      let id = fonts.get(b64)?.id;
-      if (id === undefined) fonts.set(b64, { id: (id = fonts.size), body: Buffer.from(b64, 'base64') });
+      let id = fontIds.get(b64);
+      if (id === undefined) {
+        id = fontBodies.push(Buffer.from(b64, 'base64')) - 1;
+        fontIds.set(b64, id);
+      }
       return `url(${FONT_BASE}${id})`;
     })
     .replace("font-src data:", `font-src data: ${FONT_BASE}`);
 }
-const fontById = () => new Map([...fonts.values()].map((f) => [String(f.id), f.body]));
-let byId = new Map();
 const queue = Object.entries(options);
 async function worker() {
   const page = await context.newPage();
   page.setDefaultTimeout(0);
   if (serveFonts) {
     await page.route(`${FONT_BASE}**`, (route) => {
-      const id = route.request().url().slice(FONT_BASE.length);
-      if (!byId.has(id)) byId = fontById();
-      const body = byId.get(id);
+      const body = fontBodies[Number(route.request().url().slice(FONT_BASE.length))];
       return body ? route.fulfill({ status: 200, contentType: 'font/woff2', body }) : route.abort('failed');
     });
   }
@@ -96,7 +96,7 @@ await Promise.all(Array.from({ length: Math.max(1, conc) }, worker));
 const tWork = performance.now() - tWork0;
 await browser.close();
 console.error(JSON.stringify({
-  docs, concurrency: conc, load, navigated, servedFonts: fonts.size,
+  docs, concurrency: conc, load, navigated, servedFonts: fontBodies.length,
   launch_ms: +tLaunch.toFixed(1), work_ms: +tWork.toFixed(1), sum_goto_load_ms: +loadMs.toFixed(1), sum_pdf_ms: +pdfMs.toFixed(1),
   total_in_process_ms: +(performance.now() - T0).toFixed(1),
 }));
