@@ -7,7 +7,18 @@ describe('pageLayout', () => {
     const { pageCss } = pageLayout(DEFAULT_PDF_OPTIONS, '系统设计入门 🎉');
     expect(pageCss).toMatch(/^@page\{@top-center\{content:"系统设计入门 🎉";font-family:var\(--quire-face-text,Inter\)/);
     expect(pageCss).toContain('@bottom-center{content:counter(page) " / " counter(pages);');
-    expect(pageLayout({ ...DEFAULT_PDF_OPTIONS, headerFooter: false }, 'T').pageCss).toBe('');
+    expect(pageLayout({ ...DEFAULT_PDF_OPTIONS, headerFooter: false }, 'T').pageCss).not.toContain('@page');
+  });
+
+  it('limits images and diagrams to the printable height of the page as set up (page-fit.integration.test.ts prints them)', () => {
+    const fit = (options: Partial<typeof DEFAULT_PDF_OPTIONS>) => /max-height:calc\(([\d.]+)mm - 2em\)/.exec(pageLayout({ ...DEFAULT_PDF_OPTIONS, ...options }, 'T').pageCss)?.[1];
+    const margins = { top: 20, right: 15, bottom: 25, left: 15 };
+    expect(fit({ pageSize: 'A4', margins })).toBe('252'); // 297 − 20 − 25
+    expect(fit({ pageSize: 'A4', margins, landscape: true })).toBe('165'); // 210 − 45
+    expect(fit({ pageSize: 'Letter', margins, headerFooter: false })).toBe('234.4'); // 279.4 − 45
+    // The header and footer's minimum margins count, not the smaller ones asked for.
+    expect(fit({ pageSize: 'A5', margins: { top: 0, right: 0, bottom: 0, left: 0 } })).toBe('190');
+    expect(fit({ pageSize: 'A5', margins: { top: 150, right: 0, bottom: 100, left: 0 } })).toBeUndefined();
   });
 
   it('a title cannot end the style element, the CSS string or the line', () => {

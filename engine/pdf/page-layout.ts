@@ -18,13 +18,28 @@
  * page.pdf({ margin: { top: `${layout.marginsMm.top}mm`, ... }, displayHeaderFooter: false });
  */
 import type { PdfOptions } from '../api/types.ts';
+import type { PageSize } from '../api/export-spec.ts';
+
+/** Each page size's width and height in millimetres, portrait (as Chromium prints them). */
+const PAGE_MM: Record<PageSize, [number, number]> = {
+  A3: [297, 420],
+  A4: [210, 297],
+  A5: [148, 210],
+  Letter: [215.9, 279.4],
+  Legal: [215.9, 355.6],
+  Tabloid: [279.4, 431.8],
+};
 
 /** The header and footer are drawn inside the page margins; below this they have no room. */
 export const HEADER_FOOTER_MIN_MARGIN_MM = 10;
 
 export interface PageLayout {
   marginsMm: { top: number; right: number; bottom: number; left: number };
-  /** @page rules drawing the header (the title) and the footer ("page / pages"); '' without headerFooter. */
+  /**
+   * What the printed document gets besides the theme: @page rules drawing the header (the
+   * title) and the footer ("page / pages"), with headerFooter; always, a height limit on
+   * images and diagrams (fitCss).
+   */
   pageCss: string;
   /** Tagged PDF: asked for, or needed by the outline. */
   tagged: boolean;
@@ -44,10 +59,25 @@ export function pageLayout(options: PdfOptions, title: string): PageLayout {
     bottom: Math.max(minVertical, m.bottom),
     left: Math.max(0, m.left),
   };
-  const pageCss = options.headerFooter
+  const boxes = options.headerFooter
     ? `@page{@top-center{content:${cssString(title)};${BOX_STYLE}}@bottom-center{content:counter(page) " / " counter(pages);${BOX_STYLE}}}`
     : '';
-  return { marginsMm, pageCss, tagged: options.tagged || options.outline };
+  return { marginsMm, pageCss: boxes + fitCss(options, marginsMm), tagged: options.tagged || options.outline };
+}
+
+/**
+ * Images, diagrams and videos no taller than the page's printable area, so one is moved whole
+ * to the next page instead of cut across two (the theme's `break-inside: avoid` cannot keep
+ * together what is taller than a page: Chromium slices it). The limit leaves a line's height
+ * for the line box around an inline image and a caption; `object-fit` keeps an image with a
+ * fixed width (an HTML width attribute) in proportion when its height is cut. An svg inside an
+ * svg is drawn by its parent's geometry, not limited.
+ */
+function fitCss(options: PdfOptions, marginsMm: PageLayout['marginsMm']): string {
+  const [width, height] = PAGE_MM[options.pageSize];
+  const printable = (options.landscape ? width : height) - marginsMm.top - marginsMm.bottom;
+  if (printable <= 0) return '';
+  return `img,video,:not(svg)>svg{max-height:calc(${Math.floor(printable * 10) / 10}mm - 2em)}img{object-fit:contain}`;
 }
 
 /** The document as Chromium prints it, with its header and footer rules (both renderers; bench/bench.ts's floor). */
