@@ -100,6 +100,8 @@ interface RunResult {
   maxProcs: number;
   /** CPU time the bench spent sampling memory during the run (it shares the CPU with what it measures). */
   samplerMs: number;
+  /** CPU time of the run (user + system, ms): see cpuOfRun. */
+  cpu: RunCpu;
   /** How many times PSS was read. */
   pssReads: number;
   /** Entries left in the run's own TMPDIR (e.g. a browser profile), removed by the bench. */
@@ -113,6 +115,23 @@ interface RunResult {
 let tagSeq = 0;
 const allTrees: ProcessTree[] = [];
 const PAGE_KB = Number(spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).stdout.trim() || 4096) / 1024;
+const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/**
+ * CPU time of a run, ms (user + system), from each process's /proc/<pid>/stat as last read (the
+ * tree is read every 100 ms, and once more after the command exits): a process's last up to
+ * 100 ms is missed, so each figure is a lower bound. `treeMs`: every process of the tree;
+ * `nodeMs`: the command's own process (all its threads), `nodeMainMs` its main thread alone;
+ * `othersMs` = treeMs − nodeMs, Chromium's processes for the runs here. (The kernel's count of
+ * the bench's waited-for children, cutime, missed a third of Chromium's: its renderers are
+ * not all waited for along the chain.)
+ */
+interface RunCpu {
+  treeMs: number;
+  nodeMs: number;
+  nodeMainMs: number;
+  othersMs: number;
+}
 
 /**
  * The processes of one run: those whose environment carries the tag (the command, and whatever
@@ -126,6 +145,10 @@ class ProcessTree {
   private tagged = new Map<string, boolean>();
   /** "pid:starttime" of every member seen so far. */
   private seen = new Set<string>();
+  /** "pid:starttime" of each member -> its CPU ticks (utime + stime) when last read. */
+  private ticks = new Map<string, number>();
+  /** The root's main thread's CPU ticks when last read. */
+  private rootMainTicks = 0;
   constructor(
     private tag: string,
     private rootPid?: number,
@@ -133,14 +156,14 @@ class ProcessTree {
 
   members(): Array<{ pid: number; zombie: boolean }> {
     const needle = `QUIRE_BENCH_TAG=${this.tag}\0`;
-    const procs: Array<{ pid: number; ppid: number; key: string; zombie: boolean }> = [];
+    const procs: Array<{ pid: number; ppid: number; key: string; zombie: boolean; ticks: number }> = [];
     for (const name of fs.readdirSync('/proc')) {
       const pid = Number(name);
       if (!Number.isInteger(pid) || pid === process.pid) continue;
       try {
         const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] = field 3 (state)
-        procs.push({ pid, ppid: Number(f[1]), key: `${pid}:${f[19]}`, zombie: f[0] === 'Z' });
+        procs.push({ pid, ppid: Number(f[1]), key: `${pid}:${f[19]}`, zombie: f[0] === 'Z', ticks: Number(f[11]) + Number(f[12]) });
       } catch {
         // gone
       }
@@ -171,8 +194,31 @@ class ProcessTree {
       }
     }
     const out = procs.filter((p) => inTree.has(p.pid));
-    for (const p of out) this.seen.add(p.key);
+    for (const p of out) {
+      this.seen.add(p.key);
+      this.ticks.set(p.key, p.ticks);
+    }
+    if (this.rootPid !== undefined && out.some((p) => p.pid === this.rootPid)) {
+      try {
+        const stat = fs.readFileSync(`/proc/${this.rootPid}/task/${this.rootPid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        this.rootMainTicks = Number(f[11]) + Number(f[12]);
+      } catch {
+        // exited meanwhile
+      }
+    }
     return out.map(({ pid, zombie }) => ({ pid, zombie }));
+  }
+
+  /** CPU ms of the tree's processes as last read (RunCpu); `root`: the command's process, and its main thread alone. */
+  sampledCpu(): { allMs: number; rootMs: number; rootMainMs: number } {
+    let all = 0;
+    let root = 0;
+    for (const [key, t] of this.ticks) {
+      all += t;
+      if (key.startsWith(`${this.rootPid}:`)) root = t;
+    }
+    return { allMs: all * TICK_MS, rootMs: root * TICK_MS, rootMainMs: this.rootMainTicks * TICK_MS };
   }
 
   /** Live processes of the tree and their summed RSS (kB), from /proc/<pid>/statm: cheap counters. */
@@ -283,6 +329,11 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<str
       clearTimeout(sampler);
       clearTimeout(killer);
       setTimeout(() => {
+        tree.members(); // a last read of each process's CPU
+        const sampled = tree.sampledCpu();
+        const treeMs = Math.round(sampled.allMs);
+        const nodeMs = Math.round(sampled.rootMs);
+        const cpu: RunCpu = { treeMs, nodeMs, nodeMainMs: Math.round(sampled.rootMainMs), othersMs: treeMs - nodeMs };
         const leftovers = tree.killAll();
         let tempLeft = 0;
         try {
@@ -291,7 +342,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<str
         } catch {
           // nothing there
         }
-        resolve({ ms, code, signal, timedOut, peakPssMB: Math.round(peakPssKB / 1024), peakRssMB: Math.round(peakRssKB / 1024), maxProcs, samplerMs: Math.round(samplerMs), pssReads, leftovers, tempLeft, stdout, stderr });
+        resolve({ ms, code, signal, timedOut, peakPssMB: Math.round(peakPssKB / 1024), peakRssMB: Math.round(peakRssKB / 1024), maxProcs, samplerMs: Math.round(samplerMs), cpu, pssReads, leftovers, tempLeft, stdout, stderr });
       }, opts.settleMs ?? 300);
     };
     child.on('error', (e) => {
@@ -354,7 +405,7 @@ function validPdfs(dir: string): { valid: number; pages: number } {
 
 /** What a sample records about a run's process tree. */
 function treeDetail(r: RunResult) {
-  return { peakRssMB: r.peakRssMB, procs: r.maxProcs, samplerMs: r.samplerMs, pssReads: r.pssReads, leftovers: r.leftovers, tempLeft: r.tempLeft };
+  return { peakRssMB: r.peakRssMB, procs: r.maxProcs, samplerMs: r.samplerMs, cpu: r.cpu, pssReads: r.pssReads, leftovers: r.leftovers, tempLeft: r.tempLeft };
 }
 
 function lastLines(s: string, n = 3): string {
@@ -414,6 +465,8 @@ interface CaseResult {
   rows?: CaseRow[];
   /** Case 5 (during case 1): Quire's main-thread event-loop delay beyond the 10 ms sampling interval, ms, medians over runs. */
   eventLoop?: { runs: number; all: Record<string, number>; afterStartup: Record<string, number> };
+  /** CPU time of chosen variants, medians over their runs (RunCpu), with the machine's core count. */
+  cpu?: { cores: number; documents: number; variants: Array<{ label: string; runs: number } & RunCpu> };
 }
 type CaseRow = { what: string; value: number; unit: string; target?: string; met?: boolean };
 type EventLoopStats = { samples: number; p50: number; p99: number; max: number };
@@ -433,6 +486,14 @@ function summarize(v: Variant): Variant {
     }
   }
   return v;
+}
+
+/** A variant's CPU (RunCpu), each figure the median over its successful runs; none without. */
+function cpuMedians(v: Variant): Array<{ label: string; runs: number } & RunCpu> {
+  const cpus = v.samples.filter((s) => s.ok).map((s) => s.detail?.cpu as RunCpu | undefined).filter((c): c is RunCpu => !!c);
+  if (!cpus.length) return [];
+  const med = (k: keyof RunCpu) => Math.round(median(cpus.map((c) => c[k])));
+  return [{ label: v.label, runs: cpus.length, treeMs: med('treeMs'), nodeMs: med('nodeMs'), nodeMainMs: med('nodeMainMs'), othersMs: med('othersMs') }];
 }
 
 function ratio(a: Variant | undefined, b: Variant | undefined, what: string, target?: number): CaseResult['ratios'][number] {
@@ -661,6 +722,7 @@ async function caseBatchPdf(): Promise<CaseResult> {
   res.ratios.push({ what: 'Quire peak PSS, highest of the runs', ratio: peak, unit: 'MB', target: '≤ 1024', met: peak !== null && peak > 0 && peak <= 1024 });
   const valid = quire.samples.map((x) => Number(x.detail?.validPdfs ?? 0));
   res.ratios.push({ what: `Quire valid PDFs (fewest of the runs, of ${files.length})`, ratio: valid.length ? Math.min(...valid) : null, unit: 'PDFs', target: `≥ ${files.length}`, met: valid.length > 0 && Math.min(...valid) >= files.length });
+  res.cpu = { cores, documents: files.length, variants: [quire, floor, fontsFloor, plainFloor].flatMap(cpuMedians) };
   const loops = quire.samples.map((s) => s.detail?.eventLoop as EventLoop | undefined).filter((e): e is EventLoop => !!e);
   if (loops.length) {
     const med = (k: 'p50' | 'p99' | 'max', w: 'all' | 'afterStartup') => Math.round(median(loops.map((e) => Math.max(0, e[w][k] - 10))) * 10) / 10;
@@ -925,6 +987,18 @@ function markdown(report: Record<string, unknown>, cases: CaseResult[]): string 
         '|---|---|---|---|---|',
         `| whole process | ${e.all.p50} ms | ${e.all.p99} ms | ${e.all.max} ms | |`,
         `| after the first 2 s | ${e.afterStartup.p50} ms | ${e.afterStartup.p99} ms | ${e.afterStartup.max} ms | p99 < 20 ms ${e.afterStartup.p99! < 20 ? '(met)' : '(not met)'}, max < 100 ms ${e.afterStartup.max! < 100 ? '(met)' : '(not met)'} |`,
+        '',
+      );
+    }
+    if (c.cpu?.variants.length) {
+      const { cores, documents, variants } = c.cpu;
+      const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+      lines.push(
+        `CPU time of the same runs (user + system, medians over the runs; each process read every 100 ms, its last up to 100 ms missed). Node: the command's process, all its threads, and its main thread alone; Chromium: the rest of the tree. On ${cores} cores a run cannot take less wall time than its tree's CPU / ${cores}.`,
+        '',
+        `| variant | process tree | tree / ${cores} cores | Node (main thread) | Node per document | Chromium | runs |`,
+        '|---|---|---|---|---|---|---|',
+        ...variants.map((v) => `| ${v.label} | ${sec(v.treeMs)} | ${sec(v.treeMs / cores)} | ${sec(v.nodeMs)} (${sec(v.nodeMainMs)}) | ${Math.round(v.nodeMs / documents)} ms | ${sec(v.othersMs)} | ${v.runs} |`),
         '',
       );
     }
