@@ -94,6 +94,8 @@ interface RunResult {
   signal: string | null;
   timedOut: boolean;
   peakPssMB: number;
+  /** Of peakPssMB, the command's own process (the Node process, all its threads); the rest is its children's (Chromium). */
+  peakPssNodeMB: number;
   /** Highest summed RSS of the tree, sampled every 100 ms. */
   peakRssMB: number;
   /** Most processes seen at once in the run's tree. */
@@ -237,18 +239,20 @@ class ProcessTree {
     return { kB: sum, pids };
   }
 
-  /** Summed PSS (kB) of the given processes, from smaps_rollup: walks their page tables, so costly. */
-  static pss(pids: number[]): number {
+  /** Summed PSS (kB) of the given processes, and of the root among them, from smaps_rollup: walks their page tables, so costly. */
+  pss(pids: number[]): { kB: number; rootKB: number } {
     let sum = 0;
+    let root = 0;
     for (const pid of pids) {
       try {
         const m = /^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
         if (m) sum += Number(m[1]);
+        if (m && pid === this.rootPid) root = Number(m[1]);
       } catch {
         // exited meanwhile
       }
     }
-    return sum;
+    return { kB: sum, rootKB: root };
   }
 
   /** Kills what is left (zombies excluded); returns how many. */
@@ -295,6 +299,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<str
     // tens to hundreds of ms per read on Chromium, taken from the CPU being measured) at most every
     // 2 s, and only when the RSS has grown by 5 % since the last PSS read: read as the RSS peaks.
     let peakPssKB = 0;
+    let peakPssNodeKB = 0;
     let peakRssKB = 0;
     let rssAtLastPss = 0;
     let lastPssAt = -Infinity;
@@ -309,7 +314,11 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<str
       peakRssKB = Math.max(peakRssKB, kB);
       maxProcs = Math.max(maxProcs, pids.length);
       if (kB > rssAtLastPss * 1.05 && s0 - lastPssAt >= 2000) {
-        peakPssKB = Math.max(peakPssKB, ProcessTree.pss(pids));
+        const pss = tree.pss(pids);
+        if (pss.kB > peakPssKB) {
+          peakPssKB = pss.kB;
+          peakPssNodeKB = pss.rootKB;
+        }
         rssAtLastPss = kB;
         lastPssAt = s0;
         pssReads++;
@@ -342,7 +351,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<str
         } catch {
           // nothing there
         }
-        resolve({ ms, code, signal, timedOut, peakPssMB: Math.round(peakPssKB / 1024), peakRssMB: Math.round(peakRssKB / 1024), maxProcs, samplerMs: Math.round(samplerMs), cpu, pssReads, leftovers, tempLeft, stdout, stderr });
+        resolve({ ms, code, signal, timedOut, peakPssMB: Math.round(peakPssKB / 1024), peakPssNodeMB: Math.round(peakPssNodeKB / 1024), peakRssMB: Math.round(peakRssKB / 1024), maxProcs, samplerMs: Math.round(samplerMs), cpu, pssReads, leftovers, tempLeft, stdout, stderr });
       }, opts.settleMs ?? 300);
     };
     child.on('error', (e) => {
@@ -405,7 +414,7 @@ function validPdfs(dir: string): { valid: number; pages: number } {
 
 /** What a sample records about a run's process tree. */
 function treeDetail(r: RunResult) {
-  return { peakRssMB: r.peakRssMB, procs: r.maxProcs, samplerMs: r.samplerMs, cpu: r.cpu, pssReads: r.pssReads, leftovers: r.leftovers, tempLeft: r.tempLeft };
+  return { peakPssNodeMB: r.peakPssNodeMB, peakRssMB: r.peakRssMB, procs: r.maxProcs, samplerMs: r.samplerMs, cpu: r.cpu, pssReads: r.pssReads, leftovers: r.leftovers, tempLeft: r.tempLeft };
 }
 
 function lastLines(s: string, n = 3): string {
@@ -453,6 +462,8 @@ interface Variant {
   maxMs?: number;
   medianPssMB?: number;
   maxPssMB?: number;
+  /** Of the PSS at each run's peak, the Node process's (the command's own), median over the runs. */
+  medianPssNodeMB?: number;
 }
 interface CaseResult {
   id: string;
@@ -483,6 +494,8 @@ function summarize(v: Variant): Variant {
     if (pss.length) {
       v.medianPssMB = Math.round(median(pss));
       v.maxPssMB = Math.max(...pss);
+      const node = ok.map((s) => s.detail?.peakPssNodeMB).filter((x): x is number => typeof x === 'number' && x > 0);
+      if (node.length) v.medianPssNodeMB = Math.round(median(node));
     }
   }
   return v;
@@ -941,13 +954,14 @@ function markdown(report: Record<string, unknown>, cases: CaseResult[]): string 
     '- Time is wall time from spawn to exit (process start and browser launch included) unless a row says otherwise.',
     "  Peak PSS: the highest sum of PSS (smaps_rollup) over the run's whole process tree, Chromium included. The tree and its RSS are",
     '  read every 100 ms; PSS, which costs tens of ms per read on Chromium, at most every 2 s, when the RSS has grown by 5 % since the last PSS read (CPU spent sampling: samplerMs in the JSON).',
+    "  'Node' in that column: the command's own process at that peak (all its threads); the rest is its children's, Chromium's.",
     '',
   ];
   for (const c of cases) {
     const hasPss = c.variants.some((v) => v.medianPssMB !== undefined);
     lines.push(`## ${c.title}`, '');
     if (c.variants.length) {
-    lines.push(`| variant | median | min–max | ${hasPss ? 'peak PSS (median, max) | ' : ''}runs | result |`);
+    lines.push(`| variant | median | min–max | ${hasPss ? 'peak PSS (median, max; of it the Node process, median) | ' : ''}runs | result |`);
     lines.push(`|---|---|---|${hasPss ? '---|' : ''}---|---|`);
     for (const v of c.variants) {
       const last = v.samples.at(-1)?.detail ?? {};
@@ -963,7 +977,7 @@ function markdown(report: Record<string, unknown>, cases: CaseResult[]): string 
       const okRuns = v.samples.filter((s) => s.ok).length;
       const range = v.minMs !== undefined ? `${fmtMs(v.minMs)} – ${fmtMs(v.maxMs)}` : '—';
       const failedMs = !okRuns && v.samples.length ? ` (failed after ${fmtMs(v.samples[0]!.ms)})` : '';
-      const pss = hasPss ? `${v.medianPssMB !== undefined ? `${v.medianPssMB} MB, ${v.maxPssMB} MB` : v.samples[0]?.peakPssMB !== undefined ? `(${v.samples[0].peakPssMB} MB until it failed)` : '—'} | ` : '';
+      const pss = hasPss ? `${v.medianPssMB !== undefined ? `${v.medianPssMB} MB, ${v.maxPssMB} MB${v.medianPssNodeMB !== undefined ? ` (Node ${v.medianPssNodeMB} MB)` : ''}` : v.samples[0]?.peakPssMB !== undefined ? `(${v.samples[0].peakPssMB} MB until it failed)` : '—'} | ` : '';
       lines.push(`| ${v.label} | ${fmtMs(v.medianMs)}${failedMs} | ${range} | ${pss}${okRuns} | ${result.join('; ') || 'ok'} |`);
     }
     lines.push('');
