@@ -736,6 +736,16 @@ async function caseBatchPdf(): Promise<CaseResult> {
   const valid = quire.samples.map((x) => Number(x.detail?.validPdfs ?? 0));
   res.ratios.push({ what: `Quire valid PDFs (fewest of the runs, of ${files.length})`, ratio: valid.length ? Math.min(...valid) : null, unit: 'PDFs', target: `≥ ${files.length}`, met: valid.length > 0 && Math.min(...valid) >= files.length });
   res.cpu = { cores, documents: files.length, variants: [quire, floor, fontsFloor, plainFloor].flatMap(cpuMedians) };
+  const [qCpu] = cpuMedians(quire);
+  const [fCpu] = cpuMedians(floor);
+  if (qCpu && fCpu) {
+    const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    res.notes.push(
+      `Where Quire's extra time goes (CPU table above): its whole process tree used ${sec(qCpu.treeMs)} of CPU against the floor's ${sec(fCpu.treeMs)} (${(qCpu.treeMs / fCpu.treeMs).toFixed(2)}×), so on ${cores} cores at least ${sec(qCpu.treeMs / cores)} and ${sec(fCpu.treeMs / cores)} of wall time. ` +
+        `Chromium's share is ${sec(qCpu.othersMs)} against ${sec(fCpu.othersMs)}; the difference is Quire's own Node process, ${sec(qCpu.nodeMs)} against ${sec(fCpu.nodeMs)}, ${Math.round((qCpu.nodeMs - fCpu.nodeMs) / files.length)} ms more per document: ` +
+        "the work the floor, handed finished HTML, does not do: Markdown → HTML (highlighting, sanitizing, picking font slices, checking images) in the pipeline worker, the durable job store and output claims on the main thread (SQLite, fsync), the PDF's metadata step, and V8 compiling the code of three threads. docs/performance.md has the profile.",
+    );
+  }
   const loops = quire.samples.map((s) => s.detail?.eventLoop as EventLoop | undefined).filter((e): e is EventLoop => !!e);
   if (loops.length) {
     const med = (k: 'p50' | 'p99' | 'max', w: 'all' | 'afterStartup') => Math.round(median(loops.map((e) => Math.max(0, e[w][k] - 10))) * 10) / 10;
@@ -820,6 +830,22 @@ async function caseScale(): Promise<CaseResult> {
     res.ratios.push(ratio(quire, floorHtml, `Quire / floor (same HTML, same options), time, ${n}×`, 1.1), ratio(quire, floor, `Quire / floor (marked + plain CSS), time, ${n}×`));
     const pss = (a: Variant, b: Variant) => (a.medianPssMB && b.medianPssMB ? Math.round((a.medianPssMB / b.medianPssMB) * 100) / 100 : null);
     res.ratios.push({ what: `Quire / floor (same HTML), peak PSS, ${n}×`, ratio: pss(quire, floorHtml) }, { what: `Quire / floor (marked + plain CSS), peak PSS, ${n}×`, ratio: pss(quire, floor) });
+  }
+  // How memory grows from the smallest to the largest size, split into the Node process and Chromium.
+  const sizes = [SIZES[0]!, SIZES.at(-1)!];
+  const at = (prefix: string, n: number) => res.variants.find((v) => v.id === `${prefix}-x${n}`);
+  if (sizes[0] !== sizes[1]) {
+    const growth = (prefix: string) => {
+      const [a, b] = sizes.map((n) => at(prefix, n));
+      if (!a?.medianPssMB || !b?.medianPssMB || a.medianPssNodeMB === undefined || b.medianPssNodeMB === undefined) return null;
+      const node = b.medianPssNodeMB - a.medianPssNodeMB;
+      const all = b.medianPssMB - a.medianPssMB;
+      return `${all >= 0 ? '+' : ''}${all} MB (Node ${node >= 0 ? '+' : ''}${node} MB, Chromium ${all - node >= 0 ? '+' : ''}${all - node} MB)`;
+    };
+    const q = growth('quire');
+    const f = growth('floor-html');
+    const m = growth('floor');
+    if (q && f) res.notes.push(`Peak PSS from ${sizes[0]}× to ${sizes[1]}× (medians): Quire ${q}; the floor printing Quire's HTML ${f}${m ? `; the marked floor ${m}` : ''}.`);
   }
   res.notes.push("All print with tagged PDF, outline, header/footer, A4. The floor (floor.mjs, marked + plain CSS) loads the images from the document folder by file URL; Quire serves them to its print page from its asset store by request interception. 'floor, Quire's HTML' writes Quire's standalone HTML export (images inlined as data: URIs) into a page with setContent (or, over 64 MB, too big for one DevTools message, as at 16×, navigates to its file: URL) and prints it with Quire's page.pdf() options: the same output as Quire's, which the target compares against. Memory grows no faster than the floor's when the PSS ratios stay level from 1× to 16×. At each size the three run in turns, as in case 1.");
   return res;
