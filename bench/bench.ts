@@ -102,7 +102,7 @@ interface RunResult {
   maxProcs: number;
   /** CPU time the bench spent sampling memory during the run (it shares the CPU with what it measures). */
   samplerMs: number;
-  /** CPU time of the run (user + system, ms): see cpuOfRun. */
+  /** CPU time of the run's processes (user + system, ms; see RunCpu). */
   cpu: RunCpu;
   /** How many times PSS was read. */
   pssReads: number;

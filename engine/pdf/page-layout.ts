@@ -2,8 +2,9 @@
  * What every PdfRenderer prints around the document, so a PDF looks the same from the
  * desktop app (Electron's printToPDF) and from the CLI (Playwright's page.pdf): the margins
  * (never so small that the header and footer have no room), the header with the title, the
- * footer with "page / pages", and tagging (Chromium builds the outline from the tagged
- * structure: without tags the outline is silently empty).
+ * footer with "page / pages", tagging (Chromium builds the outline from the tagged
+ * structure: without tags the outline is silently empty), and images and diagrams no taller
+ * than the page (fitCss).
  *
  * The header and footer are CSS page-margin boxes (`@page { @top-center { … } }`, Chromium 131+,
  * Electron 45's is 140), written into the printed document: they are set in the document's own
