@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../engine/pdf/find-chromium.ts';
 import { CORPUS, jobRows, pdfinfo, pdftotext, rmrf, runQuire, spawnQuire, tempDir, waitFor } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -186,6 +187,38 @@ describe('quire export with images it cannot embed', () => {
     expect(parseJsonLines(r.stdout)[0]).toMatchObject({ status: 'completed', warnings: [warning] });
     // The page still says where the picture was meant to be.
     expect(fs.readFileSync(path.join(out, 'pictures.html'), 'utf8')).toContain('img/chart.png');
+  });
+});
+
+describe('quire export starts the browser early only when a PDF may be printed', () => {
+  /** QUIRE_CHROMIUM pointing at a script that notes each launch in `log`, then runs the real browser. */
+  function countingBrowser(dir: string): { env: NodeJS.ProcessEnv; launches: () => number } {
+    const log = path.join(dir, 'launches.log');
+    const script = path.join(dir, 'chromium.sh');
+    fs.writeFileSync(script, `#!/bin/sh\necho launch >> '${log}'\nexec '${findChromium()}' "$@"\n`, { mode: 0o755 });
+    return { env: { QUIRE_CHROMIUM: script }, launches: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0) };
+  }
+
+  it('formats unsaid and every front matter leaving PDF out: no browser; one file that prints: the browser starts', async () => {
+    const { dir, data, out } = workspace();
+    const browser = countingBrowser(dir);
+    const notes = path.join(dir, 'notes.md');
+    const page = path.join(dir, 'page.md');
+    fs.writeFileSync(notes, '---\nformats: [html, md]\n---\n# Notes\n\nJust the web page.\n');
+    fs.writeFileSync(page, '---\nformats: html\n---\n# Page\n');
+    const r = await runQuire(['export', notes, page, '--out', out, '--data-dir', data], { env: browser.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['notes.html', 'notes.md', 'page.html']);
+    expect(browser.launches()).toBe(0);
+
+    // Control: the same with a file whose front matter says nothing prints a PDF, with the
+    // browser the wrapper launches (the warm-up's and the job's are one).
+    const report = path.join(dir, 'report.md');
+    fs.writeFileSync(report, '# Report\n\nPrinted.\n');
+    const again = await runQuire(['export', notes, report, '--out', out, '--data-dir', data], { env: browser.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['notes.html', 'notes.md', 'page.html', 'report.html', 'report.md', 'report.pdf']);
+    expect(browser.launches()).toBe(1);
   });
 });
 

@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Errors, QuireError, isQuireError } from '../api/errors.ts';
 import { THEMES, THEME_DESCRIPTIONS, checkCallOption } from '../api/export-spec.ts';
+import { frontMatterLayer, parseFrontMatter } from '../api/front-matter.ts';
 import { formatBytes, isActiveStatus, type ExportFormat, type JobSnapshot } from '../api/types.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { assertWritableDir } from '../jobs/output-dir.ts';
@@ -101,6 +102,17 @@ function report(io: Io, finals: JobSnapshot[], json: boolean, names: Map<string,
   return finals.every((j) => j.status === 'completed') ? EXIT_OK : EXIT_FAILED;
 }
 
+/**
+ * Whether a file exported with formats unsaid may print a PDF: unless its front matter's
+ * `formats` leaves PDF out, the defaults print one. (A stage's saved formats, above the front
+ * matter, are not read here: this only decides whether the browser starts early.)
+ */
+function mayPrint(file: ImportedFile): boolean {
+  if (file.format !== 'md') return true;
+  const formats = frontMatterLayer(parseFrontMatter(file.source).data).options.formats;
+  return !Array.isArray(formats) || formats.some((f) => String(f).trim().toLowerCase() === 'pdf');
+}
+
 type Args<C extends CommandName> = Extract<ParsedArgs<(typeof COMMANDS)[C]['options']>, { help: false }>;
 
 async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promise<number> {
@@ -140,8 +152,8 @@ async function cmdExport({ values, positionals }: Args<'export'>, io: Io): Promi
   }
 
   const engine = await createEngine(options);
-  // The browser starts while the files are imported and queued (formats unsaid: the defaults print).
-  if (!formats || formats.includes('pdf')) engine.warmUpPdf();
+  // The browser starts while the files are imported and queued.
+  if (formats ? formats.includes('pdf') : files.some(mayPrint)) engine.warmUpPdf();
   try {
     const names = new Map<string, string>();
     const jobIds: string[] = [];
