@@ -7,7 +7,7 @@ import type { PdfOptions } from '../api/types.ts';
 import { chromiumTempPrefix, chromiumTempRoot, killProcessTree, lowerAutogroup, lowerPriority, pidAlive, processGroupOf, waitForExit } from './chromium-process.ts';
 import { DiagramDrawer, openChromiumDiagramPage } from './diagram-renderer.ts';
 import { HEADLESS_CHROMIUM_ARGS, checkChromiumPath, findChromium } from './find-chromium.ts';
-import { PRINT_ASSET_BASE } from '../pipeline/print-assets.ts';
+import { PRINT_ASSET_BASE, changedFontProblem } from '../pipeline/print-assets.ts';
 import { pageLayout, printedHtml } from './page-layout.ts';
 import { PrintSlots, defaultPrintSlots } from './print-slots.ts';
 import { countPdfPages } from './pdf-pages.ts';
@@ -686,7 +686,7 @@ async function serveAsset(route: Route, asset: PrintAsset, pending: PendingPage)
   if (body === null || createHash('sha256').update(body).digest('hex') !== sha) {
     pending.assetError ??= Errors.pdfFailed(
       isFont(asset)
-        ? `the bundled font ${asset.path} is missing or was changed since the export started (was Quire updated or moved?); export the document again`
+        ? changedFontProblem(asset.path)
         : `the stored image ${asset.path} is missing or was changed since the export started; export the document again`,
     );
     return route.abort('failed');

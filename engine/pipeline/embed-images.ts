@@ -16,7 +16,7 @@ import { Errors } from '../api/errors.ts';
 import { sha256Of } from '../jobs/atomic-files.ts';
 import { EXPORT_CSP } from './export-html.ts';
 import { bundledFontBase64, inlineFontUrl, linkedFontUrl } from './fonts.ts';
-import { PRINT_ASSET_BASE, printAssetsOf, printFontsOf, printHead } from './print-assets.ts';
+import { PRINT_ASSET_BASE, changedFontProblem, printAssetsOf, printFontsOf, printHead } from './print-assets.ts';
 
 /** The end of the head generateExportHtml writes (the theme's <style> is always last; "</style" never occurs inside it). */
 const HEAD_END = '</style>\n</head>\n<body>\n';
@@ -55,10 +55,7 @@ function inlineFonts(headHtml: string, fonts: Readonly<Record<string, string>>):
   for (const [sha, file] of Object.entries(fonts)) {
     const base64 = bundledFontBase64(file, sha);
     if (base64 === null) {
-      throw Errors.conversionFailed(
-        'embedding the fonts',
-        `the bundled font ${file} is missing or was changed since the export started (was Quire updated or moved?); export the document again`,
-      );
+      throw Errors.conversionFailed('embedding the fonts', changedFontProblem(file));
     }
     out = out.split(linkedFontUrl(sha)).join(inlineFontUrl(base64));
   }

@@ -33,6 +33,11 @@ export const PRINT_ASSETS_META = 'quire-print-assets';
 /** The head line that lists a print page's linked fonts: sha256 → bundled slice (fonts.ts bundledFontFile). */
 export const PRINT_FONTS_META = 'quire-print-fonts';
 
+/** Why a linked font cannot be used (printing it, or inlining it into the standalone HTML). */
+export function changedFontProblem(file: string): string {
+  return `the bundled font ${file} is missing or was changed since the export started (was Quire updated or moved?); export the document again`;
+}
+
 const SHA256 = /^[0-9a-f]{64}$/;
 const TYPES = new Set<string>(IMAGE_MEDIA_TYPES);
 
