@@ -76,7 +76,8 @@ export function titleFrom(source: string, format: SourceFormat, fallback: string
 /**
  * The first level-1 heading (ATX `# T` or setext `T` over `===`) outside code and HTML
  * comments (a `# comment` in a shell or Rust block is not a title), else a heading of any
- * level that opens the document (book chapters often start with `## Chapter`). '' if
+ * level that opens the document (book chapters often start with `## Chapter`, some after an
+ * empty anchor: showsNothing). '' if
  * neither. marked's lexer reads the structure, so code and comments are what marked says.
  */
 function markdownTitle(source: string): string {
@@ -99,7 +100,7 @@ function markdownTitle(source: string): string {
     if (!fm.body.includes('\r') && !MAY_BE_H1.test(fm.body)) return text;
   }
   for (const token of marked.lexer(fm.body)) {
-    if (token.type === 'space' || (token.type === 'html' && /^\s*<!--[\s\S]*-->\s*$/.test(token.raw))) continue;
+    if (token.type === 'space' || ((token.type === 'html' || token.type === 'paragraph') && showsNothing(token.raw))) continue;
     if (token.type === 'heading') {
       const text = plainTitle(token.text);
       if (token.depth === 1 && text) return text;
@@ -108,6 +109,15 @@ function markdownTitle(source: string): string {
     first = false;
   }
   return opening;
+}
+
+/**
+ * HTML that prints nothing: comments and empty link targets (`<a id="old-name"></a>`, which
+ * mdBook chapters put before their heading so that old links still land). A document that
+ * opens with them (a line of them is a paragraph to CommonMark) still opens with its heading.
+ */
+export function showsNothing(html: string): boolean {
+  return /^\s*(?:(?:<!--[\s\S]*?-->|<a\s+(?:id|name)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+)\s*>\s*<\/a>)\s*)+$/i.test(html);
 }
 
 /** A line that could be a level-1 heading: ATX "# T" or a setext "===" underline. */

@@ -9,7 +9,7 @@ import { Marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from '../../tests/helpers.ts';
 import { parseFrontMatter } from '../api/front-matter.ts';
-import { titleFrom } from './import-file.ts';
+import { showsNothing, titleFrom } from './import-file.ts';
 
 const marked = new Marked({ gfm: true, breaks: false, pedantic: false });
 
@@ -20,7 +20,7 @@ function wholeTextTitle(source: string): string {
   let opening = '';
   let first = true;
   for (const token of marked.lexer(fm.body)) {
-    if (token.type === 'space' || (token.type === 'html' && /^\s*<!--[\s\S]*-->\s*$/.test(token.raw))) continue;
+    if (token.type === 'space' || ((token.type === 'html' || token.type === 'paragraph') && showsNothing(token.raw))) continue;
     if (token.type === 'heading') {
       const text = clean(token.text);
       if (token.depth === 1 && text) return text;
@@ -54,6 +54,11 @@ describe('Markdown title', () => {
     ['a comment first', '<!-- note -->\n\n## After the comment\n', 'After the comment'],
     ['a comment with a blank line inside', '<!--\n\n# not a title\n\n-->\n## Real\n', 'Real'],
     ['a list first', '- # in a list\n\n## Later\n', ''],
+    // mdBook's kept anchors (17 of the Rust book's chapters open so).
+    ['a comment and an empty anchor first', '<!-- Old headings. -->\n\n<a id="old-name"></a>\n\n## Traits\n\n```rust\n# hidden\n```\n', 'Traits'],
+    ['an empty anchor by name, then the heading', "<a name='x'></a>\n## Named\n", 'Named'],
+    ['an anchor with text is shown: not an opening heading', '<a id="x">see</a>\n\n## Later\n\n```sh\n# c\n```\n', ''],
+    ['a div first', '<div></div>\n\n## Later\n\n```sh\n# c\n```\n', ''],
     ['blank lines before the heading', '\n\n   ## Indented three\n\nbody\n', 'Indented three'],
     ['an empty level-1 heading first', '#\n\n## Then\n', ''],
   ])('%s', (_name, source, expected) => {
