@@ -49,6 +49,10 @@ describe('quire always ends and leaves nothing behind', () => {
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = exitOf(child);
     const killed: number[] = [];
+    // Both kills must land in the render: a browser that dies while it only waits (started
+    // early, during prepare) is replaced without costing the render its one retry, and on a
+    // loaded machine prepare of this document outlasts the 300 ms below.
+    await waitFor(() => jobRows(data)[0]?.step === 'pdf', { timeoutMs: 90_000, what: `the pdf step: ${stderr}` });
     for (let i = 0; i < 2; i++) {
       const browser = await waitFor(() => chromiumChildren(child.pid).find((b) => !killed.includes(b.pid)), { timeoutMs: 90_000, what: `browser ${i + 1}: ${stderr}` });
       await new Promise((resolve) => setTimeout(resolve, 300));
