@@ -93,19 +93,28 @@ export async function waitFor<T>(fn: () => T | Promise<T>, { timeoutMs = 30_000,
   }
 }
 
+/** A job row as jobRows() reads it. */
+export interface StoredJob {
+  id: string;
+  status: string;
+  step: string;
+  attempt: number;
+  owner_pid: number | null;
+}
+
 /**
  * The jobs in a data folder, read straight from its SQLite file (read-only, no process to
  * start): lets a test catch a short-lived state that polling `quire jobs` could miss on a
  * loaded machine. [] while the file or its tables do not exist yet.
  */
-export function jobRows(dataDir: string): Array<{ id: string; status: string; step: string; attempt: number; owner_pid: number | null }> {
+export function jobRows(dataDir: string): StoredJob[] {
   const file = path.join(dataDir, 'quire.db');
   if (!fs.existsSync(file)) return [];
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    return db.prepare('select id, status, step, attempt, owner_pid from jobs order by created_at').all() as Array<{ id: string; status: string; step: string; attempt: number; owner_pid: number | null }>;
+    return db.prepare('select id, status, step, attempt, owner_pid from jobs order by created_at').all() as StoredJob[];
   } catch {
     return [];
   } finally {
