@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Errors, isQuireError } from '../api/errors.ts';
+import { releaseGarbage } from '../pipeline/heap.ts';
 import { ChromiumPdfRenderer } from './chromium-pdf-renderer.ts';
 import type { FromPrintThread, PrintThreadData, ToPrintThread } from './print-thread-protocol.ts';
 
@@ -37,7 +38,12 @@ port.on('message', (message: ToPrintThread) => {
           timeoutMs: message.timeoutMs,
           ...(message.assets ? { assets: message.assets } : {}),
           signal: controller.signal,
-          onProgress: () => send({ type: 'printing', id: message.id }),
+          onProgress: () => {
+            send({ type: 'printing', id: message.id });
+            // The page is written into Chromium: the copies of a large document made to send
+            // it are dead now, and the print that follows can take minutes (heap.ts).
+            releaseGarbage();
+          },
         })
         .then(
           ({ pdf, pages }) => {
@@ -45,6 +51,8 @@ port.on('message', (message: ToPrintThread) => {
             const owns = pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength && pdf.buffer instanceof ArrayBuffer;
             const bytes = owns ? pdf : new Uint8Array(pdf);
             send({ type: 'rendered', id: message.id, pdf: bytes, pages }, [bytes.buffer as ArrayBuffer]);
+            // The PDF was read back in base64 chunks, now dead too.
+            releaseGarbage();
           },
           (e) => failed(message.id, e),
         )

@@ -43,6 +43,8 @@ export function scanAssetRefs(source: string, format: SourceFormat): string[] {
     let tokens: Token[] = [];
     try {
       tokens = marked.lexer(rewriteMdBookListings(source));
+      // Its shared tokenizer keeps the last lexer, and with it every token, until the next call.
+      marked.lexer('');
     } catch (e) {
       // A paragraph of megabytes (a huge data: URI) overflows marked's regexps: like a too-deep
       // document, its images are not looked for and the export refuses it with a message.

@@ -263,6 +263,8 @@ function frontMatterText(raw: string | null, title: string, metadata: DocumentMe
 export function rewriteImageRefs(body: string, imageRefs: ReadonlyMap<string, string>): { text: string; missed: string[] } {
   if (imageRefs.size === 0) return { text: body, missed: [] };
   const tokens = marked.lexer(body);
+  // Its shared tokenizer keeps the last lexer, and with it every token, until the next call.
+  marked.lexer('');
   const edits: Edit[] = [];
   const imageHrefs = new Set<string>();
   const expected = new Map<string, number>();

@@ -98,8 +98,16 @@ export function renderMarkdown(source: string, options: RenderMarkdownOptions): 
   const outer = state;
   state = { warnings: [], hasMath: false, hasCode: false, options };
   try {
-    const html = instance(options.math).parse(rewriteMdBookListings(replaceMdBookIncludesOutsideCode(source)), { async: false });
-    return { html, warnings: [...new Set(state.warnings)], hasMath: state.hasMath, hasCode: state.hasCode };
+    const marked = instance(options.math);
+    const html = marked.parse(rewriteMdBookListings(replaceMdBookIncludesOutsideCode(source)), { async: false });
+    // marked keeps the last document's tokens reachable until the next render (its shared
+    // tokenizer points at the last lexer, and marked-footnote at the last token list that had a
+    // footnote): for a large document, tens of MB an idle worker would hold through its whole
+    // print. A render of a one-footnote document in its place (with a state of its own) lets them go.
+    const result = { html, warnings: [...new Set(state.warnings)], hasMath: state.hasMath, hasCode: state.hasCode };
+    state = { warnings: [], hasMath: false, hasCode: false, options };
+    marked.parse(RELEASING_DOCUMENT, { async: false });
+    return result;
   } catch (e) {
     // Nesting the count above does not see (HTML inside Markdown…): marked's own message asks to "report this to marked".
     if (e instanceof RangeError) {
@@ -113,6 +121,9 @@ export function renderMarkdown(source: string, options: RenderMarkdownOptions): 
     state = outer;
   }
 }
+
+/** Rendered after each document so that marked lets go of it (see renderMarkdown). */
+const RELEASING_DOCUMENT = 'x[^1]\n\n[^1]: x\n';
 
 /** A line longer than this is the likely cause of a stack overflow in marked (seen from ~1 MB). */
 const LONG_LINE_BYTES = 512 * 1024;

@@ -137,6 +137,9 @@ export function createPipelinePool(options: PipelinePoolOptions = {}): PipelineP
     idleTimeout: options.idleTimeoutMs ?? 60_000,
     workerData,
     resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
+    // Idle workers wait on their event loop, not blocked in Atomics.wait: the collection each
+    // schedules after a large task (worker.ts, heap.ts) runs once its reply is posted.
+    atomics: 'disabled',
     // Plain node cannot load a .ts worker (ERR_UNKNOWN_FILE_EXTENSION); tsx can.
     ...(/\.[cm]?ts$/.test(workerFile) ? { execArgv: ['--import', tsxLoader()] } : {}),
   });

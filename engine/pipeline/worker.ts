@@ -19,6 +19,7 @@ import { headingTexts } from './html-parse.ts';
 import { htmlToMarkdown } from './markdown.ts';
 import { markdownExport, type MarkdownExportResult } from './markdown-output.ts';
 import { scanAssetRefs } from './asset-refs.ts';
+import { releaseGarbage } from './heap.ts';
 import type { PipelineWorkerData, WorkerErrorData, WorkerReply } from './protocol.ts';
 import type { ExportHtmlResult, WorkerTask } from './types.ts';
 import { injectFault } from './worker-faults.ts';
@@ -34,6 +35,16 @@ function toErrorData(e: unknown): WorkerErrorData {
 }
 
 export default async function run(task: WorkerTask): Promise<WorkerReply<ExportHtmlResult | MarkdownExportResult | string | string[] | Uint8Array>> {
+  try {
+    return await runTask(task);
+  } finally {
+    // Once the reply is posted (the result is garbage here then too): a large document's
+    // garbage would otherwise be held through its whole print (heap.ts).
+    setImmediate(releaseGarbage);
+  }
+}
+
+async function runTask(task: WorkerTask): Promise<WorkerReply<ExportHtmlResult | MarkdownExportResult | string | string[] | Uint8Array>> {
   try {
     await injectFault(task); // fault-injection tests only (worker-faults.ts); inert unless set
     switch (task?.kind) {
