@@ -32,6 +32,7 @@ import {
   PDFTrailerDict,
 } from 'pdf-lib';
 import { Errors } from '../api/errors.ts';
+import { objectBodyAt, objectOffset, readXref, type Xref, type XrefSection } from './pdf-xref.ts';
 
 export interface PdfMetadata {
   title: string;
@@ -77,31 +78,26 @@ export async function writePdfMetadata(pdf: Uint8Array, meta: PdfMetadata, optio
 
 // ---- incremental update --------------------------------------------------------------------
 
-interface XrefSection {
-  /** Subsections: first object number, entry count, byte offset of the first entry. */
-  ranges: Array<{ first: number; count: number; at: number }>;
-  trailer: PDFDict;
-}
-
 /**
  * The incremental update, or null when the file is not laid out as Chromium writes it (an
  * xref stream, a hybrid file, encryption, an unreadable trailer or catalog).
  */
 export function appendPdfMetadata(pdf: Uint8Array, meta: PdfMetadata, options: WriteOptions = {}): Uint8Array | null {
   const context = PDFContext.create();
-  const startXref = lastStartXref(pdf);
-  if (startXref === null) return null;
-  const sections: XrefSection[] = [];
-  const seen = new Set<number>();
-  for (let at: number | null = startXref; at !== null && sections.length < 64 && !seen.has(at); ) {
-    seen.add(at);
-    const section = readXrefSection(pdf, at, context);
-    if (!section) return null;
-    sections.push(section);
-    const prev = section.trailer.get(PDFName.of('Prev'));
-    at = prev instanceof PDFNumber ? prev.asNumber() : null;
-  }
-  const trailer = sections[0].trailer;
+  const trailers = new Map<XrefSection, PDFDict>();
+  let unreadable = false;
+  const sections = readXref(pdf, (section) => {
+    const trailer = readTrailer(pdf, section, context);
+    if (!trailer) {
+      unreadable = true;
+      return null;
+    }
+    trailers.set(section, trailer);
+    const prev = trailer.get(PDFName.of('Prev'));
+    return prev instanceof PDFNumber ? prev.asNumber() : null;
+  });
+  if (!sections || unreadable) return null;
+  const trailer = trailers.get(sections[0])!;
   if (trailer.has(PDFName.of('Encrypt')) || trailer.has(PDFName.of('XRefStm'))) return null;
   const size = trailer.get(PDFName.of('Size'));
   const rootRef = trailer.get(PDFName.of('Root'));
@@ -150,7 +146,7 @@ export function appendPdfMetadata(pdf: Uint8Array, meta: PdfMetadata, options: W
   newTrailer.set(PDFName.of('Size'), PDFNumber.of(next));
   newTrailer.set(PDFName.of('Root'), rootRef);
   newTrailer.set(PDFName.of('Info'), newInfoRef);
-  newTrailer.set(PDFName.of('Prev'), PDFNumber.of(startXref));
+  newTrailer.set(PDFName.of('Prev'), PDFNumber.of(sections[0].offset));
   const id = trailer.get(PDFName.of('ID'));
   if (id) newTrailer.set(PDFName.of('ID'), id);
   push(serialize(PDFTrailerDict.of(newTrailer)));
@@ -168,10 +164,6 @@ export function appendPdfMetadata(pdf: Uint8Array, meta: PdfMetadata, options: W
   return out;
 }
 
-function latin1(pdf: Uint8Array, start: number, end: number): string {
-  return Buffer.from(pdf.buffer, pdf.byteOffset + start, Math.max(0, Math.min(end, pdf.length) - start)).toString('latin1');
-}
-
 function ascii(text: string): Uint8Array {
   return Buffer.from(text, 'latin1');
 }
@@ -182,39 +174,11 @@ function serialize(object: { sizeInBytes(): number; copyBytesInto(buffer: Uint8A
   return bytes;
 }
 
-/** The offset after the last `startxref` (within the last KB, where §7.5.5 puts it). */
-function lastStartXref(pdf: Uint8Array): number | null {
-  const tailStart = Math.max(0, pdf.length - 1024);
-  const tail = latin1(pdf, tailStart, pdf.length);
-  const m = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail.slice(tail.lastIndexOf('startxref')));
-  const offset = m ? Number(m[1]) : NaN;
-  return Number.isSafeInteger(offset) && offset > 0 && offset < pdf.length ? offset : null;
-}
-
-/** A classic `xref` table and its trailer at `offset`; null for anything else (an xref stream). */
-function readXrefSection(pdf: Uint8Array, offset: number, context: PDFContext): XrefSection | null {
-  let at = offset;
-  const head = /^\s*xref[ \t]*(\r\n|\r|\n)/.exec(latin1(pdf, at, at + 16));
-  if (!head) return null;
-  at += head[0].length;
-  const ranges: XrefSection['ranges'] = [];
-  for (;;) {
-    const line = latin1(pdf, at, at + 64);
-    const sub = /^\s*(\d+)[ \t]+(\d+)[ \t]*(\r\n|\r|\n)/.exec(line);
-    if (!sub) break;
-    const first = Number(sub[1]);
-    const count = Number(sub[2]);
-    at += sub[0].length;
-    ranges.push({ first, count, at });
-    // Every entry is exactly 20 bytes (§7.5.4).
-    at += count * 20;
-    if (at > pdf.length) return null;
-  }
-  const trailerKeyword = /^\s*trailer\s*/.exec(latin1(pdf, at, at + 64));
-  if (!trailerKeyword) return null;
+/** A section's trailer dictionary; null if it cannot be read. */
+function readTrailer(pdf: Uint8Array, section: XrefSection, context: PDFContext): PDFDict | null {
   try {
-    const trailer = PDFObjectParser.forBytes(pdf.subarray(at + trailerKeyword[0].length), context).parseObject();
-    return trailer instanceof PDFDict ? { ranges, trailer } : null;
+    const trailer = PDFObjectParser.forBytes(pdf.subarray(section.trailerAt), context).parseObject();
+    return trailer instanceof PDFDict ? trailer : null;
   } catch {
     return null;
   }
@@ -222,7 +186,7 @@ function readXrefSection(pdf: Uint8Array, offset: number, context: PDFContext): 
 
 /** The dictionary object `ref` as the newest section lists it; null if missing, free or not a dictionary. */
 /** Outline items whose title is one of `headings` written twice, each with the title once. */
-function fixedOutlineItems(pdf: Uint8Array, sections: XrefSection[], catalog: PDFDict, context: PDFContext, headings: string[] | undefined): Array<[PDFRef, PDFDict]> {
+function fixedOutlineItems(pdf: Uint8Array, sections: Xref, catalog: PDFDict, context: PDFContext, headings: string[] | undefined): Array<[PDFRef, PDFDict]> {
   if (!headings?.length) return [];
   const known = new Set(headings.map((h) => h.replace(/\s+/g, ' ').trim()).filter(Boolean));
   const root = catalog.get(PDFName.of('Outlines'));
@@ -253,24 +217,12 @@ function fixedOutlineItems(pdf: Uint8Array, sections: XrefSection[], catalog: PD
   return fixed;
 }
 
-function readDictObject(pdf: Uint8Array, sections: XrefSection[], ref: PDFRef, context: PDFContext): PDFDict | null {
-  for (const section of sections) {
-    for (const { first, count, at } of section.ranges) {
-      const n = ref.objectNumber;
-      if (n < first || n >= first + count) continue;
-      const entry = /^(\d{10}) (\d{5}) ([nf])/.exec(latin1(pdf, at + (n - first) * 20, at + (n - first) * 20 + 20));
-      if (!entry || entry[3] !== 'n' || Number(entry[2]) !== ref.generationNumber) return null;
-      return readDictAt(pdf, Number(entry[1]), ref, context);
-    }
-  }
-  return null;
-}
-
-function readDictAt(pdf: Uint8Array, offset: number, ref: PDFRef, context: PDFContext): PDFDict | null {
-  const header = /^\s*(\d+)\s+(\d+)\s+obj\b/.exec(latin1(pdf, offset, offset + 64));
-  if (!header || Number(header[1]) !== ref.objectNumber || Number(header[2]) !== ref.generationNumber) return null;
+function readDictObject(pdf: Uint8Array, sections: Xref, ref: PDFRef, context: PDFContext): PDFDict | null {
+  const offset = objectOffset(pdf, sections, ref.objectNumber, ref.generationNumber);
+  const body = offset === null ? null : objectBodyAt(pdf, offset, ref.objectNumber, ref.generationNumber);
+  if (body === null) return null;
   try {
-    const object = PDFObjectParser.forBytes(pdf.subarray(offset + header[0].length), context).parseObject();
+    const object = PDFObjectParser.forBytes(pdf.subarray(body), context).parseObject();
     return object instanceof PDFDict ? object : null;
   } catch {
     return null;

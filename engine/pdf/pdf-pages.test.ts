@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QuireError } from '../api/errors.ts';
-import { countPdfPages } from './pdf-pages.ts';
+import { countPdfPages, pageCountFromXref } from './pdf-pages.ts';
 import { pdfInfo, pdfPagesByPdfinfo, qpdfRewrite } from './test-support.ts';
 
 /** A valid PDF with `pages` blank pages in a two-level page tree (3 leaves per node), as Skia writes. */
@@ -99,5 +99,39 @@ describe('countPdfPages', () => {
   it('rejects something that is not a PDF with PDF_FAILED', () => {
     expect(code(() => countPdfPages(Buffer.from('<html>not a pdf</html>')))).toBe('PDF_FAILED');
     expect(code(() => countPdfPages(buildPdf(3).subarray(0, 12)))).toBe('PDF_FAILED');
+  });
+});
+
+// The page tree root is read where the xref table says it is (a few small reads); a file without
+// such a table, or whose table does not match, is read whole instead, with the same answer.
+describe('pageCountFromXref', () => {
+  it('reads the count through the xref table of a PDF laid out as Skia writes it', () => {
+    for (const pages of [1, 7, 30_000]) expect(pageCountFromXref(buildPdf(pages))).toBe(pages);
+  });
+
+  it('follows /Prev: the newest table of an incrementally updated PDF wins', () => {
+    const pdf = dropAllButFirstNode(buildPdf(10));
+    expect(pageCountFromXref(pdf)).toBe(3);
+  });
+
+  it('gives up on a file with no classic table (xref stream), and countPdfPages reads it whole', () => {
+    const pdf = qpdfRewrite(buildPdf(12), ['--object-streams=generate']);
+    expect(pageCountFromXref(pdf)).toBeUndefined();
+    expect(countPdfPages(pdf)).toBe(12);
+  });
+
+  it('gives up when the table points elsewhere than the object, and countPdfPages reads it whole', () => {
+    const good = buildPdf(6).toString('latin1');
+    // Every offset one byte late: no "N 0 obj" where the table says.
+    const shifted = good.replace(/^(\d{10}) 00000 n $/gm, (_, o: string) => `${String(Number(o) + 1).padStart(10, '0')} 00000 n `);
+    const pdf = Buffer.from(shifted, 'latin1');
+    expect(pageCountFromXref(pdf)).toBeUndefined();
+    expect(countPdfPages(pdf)).toBe(6);
+  });
+
+  it('gives up on a startxref that points nowhere, and countPdfPages reads it whole', () => {
+    const pdf = Buffer.from(buildPdf(4).toString('latin1').replace(/startxref\n\d+/, 'startxref\n9'), 'latin1');
+    expect(pageCountFromXref(pdf)).toBeUndefined();
+    expect(countPdfPages(pdf)).toBe(4);
   });
 });

@@ -1,7 +1,10 @@
 /**
  * Page count of a PDF without a PDF library: Chromium (Skia) writes plain objects and a
- * classic xref, so the root page tree's /Count is easy to read. Files rewritten by other
- * tools may keep objects inside compressed object streams; those are inflated too.
+ * classic xref, so the root page tree's /Count is easy to read: the trailer's /Root catalog
+ * and its /Pages are found through the xref table (pdf-xref.ts), three small reads at any
+ * size (the whole-file read took 200 ms and a 26 MB string for the 1,185-page README ×16).
+ * Files rewritten by other tools may have no such table, or keep objects inside compressed
+ * object streams: those are read whole, streams inflated.
  *
  * @example
  * const { pdf } = await renderer.render(request);
@@ -9,14 +12,17 @@
  */
 import { inflateSync, constants as zlibConstants } from 'node:zlib';
 import { Errors } from '../api/errors.ts';
+import { latin1, objectBodyAt, objectOffset, readXref, trailerText, type Xref } from './pdf-xref.ts';
 
 const OBJ_HEADER = /(\d+)\s+(\d+)\s+obj\b/g;
 
 /** Number of pages in `pdf`; throws QuireError PDF_FAILED when it is not a readable PDF. */
 export function countPdfPages(pdf: Uint8Array): number {
+  if (latin1(pdf, 0, 5) !== '%PDF-') throw Errors.pdfFailed('the output is not a PDF file');
+  const fromXref = pageCountFromXref(pdf);
+  if (fromXref !== undefined) return fromXref;
   // latin1 maps every byte to one char, so string offsets are byte offsets.
-  const text = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('latin1');
-  if (!text.startsWith('%PDF-')) throw Errors.pdfFailed('the output is not a PDF file');
+  const text = latin1(pdf, 0, pdf.length);
 
   const objects = readObjects(text);
   const fromTree = pageTreeCount(text, objects);
@@ -27,6 +33,34 @@ export function countPdfPages(pdf: Uint8Array): number {
   for (const dict of objects.values()) if (/\/Type\s*\/Page(?![A-Za-z])/.test(dict)) pages++;
   if (pages === 0) throw Errors.pdfFailed('the PDF has no readable pages');
   return pages;
+}
+
+/**
+ * The root page tree's /Count, read at the offsets the xref table gives; undefined when the
+ * file has no classic table or anything on the way is not where the table says.
+ */
+export function pageCountFromXref(pdf: Uint8Array): number | undefined {
+  const xref = readXref(pdf);
+  if (!xref) return undefined;
+  const root = /\/Root\s+(\d+)\s+(\d+)\s+R/.exec(trailerText(pdf, xref[0]));
+  const catalog = root && dictAt(pdf, xref, Number(root[1]), Number(root[2]));
+  const pages = catalog && /\/Pages\s+(\d+)\s+(\d+)\s+R/.exec(catalog);
+  const tree = pages && dictAt(pdf, xref, Number(pages[1]), Number(pages[2]));
+  const count = tree && /\/Type\s*\/Pages\b/.test(tree) ? /\/Count\s+(\d+)/.exec(tree) : null;
+  return count ? Number(count[1]) : undefined;
+}
+
+/** An object's text up to its `stream` or `endobj`, at the offset the xref gives; null if it is not there. */
+function dictAt(pdf: Uint8Array, xref: Xref, num: number, gen: number): string | null {
+  const offset = objectOffset(pdf, xref, num, gen);
+  const body = offset === null ? null : objectBodyAt(pdf, offset, num, gen);
+  if (body === null) return null;
+  // A page tree root lists its kids: a flat one of thousands of pages takes tens of KB.
+  const end = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).indexOf('endobj', body, 'latin1');
+  if (end < 0) return null;
+  const text = latin1(pdf, body, end);
+  const stream = text.indexOf('stream');
+  return stream >= 0 ? text.slice(0, stream) : text;
 }
 
 /** The root page tree's /Count, found through the trailer's /Root catalog. */
