@@ -97,7 +97,8 @@ describe('quire always ends and leaves nothing behind', () => {
       child.stderr!.on('data', (d) => (stderr += d));
       const exited = exitOf(child);
       await waitFor(() => chromiumChildren(child.pid)[0], { timeoutMs: 90_000, what: `a browser: ${stderr}` });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Mid-print, not mid-import: the browser starts while the file is still being imported.
+      await waitFor(() => jobRows(data).some((j) => j.status === 'running' && j.step === 'pdf'), { timeoutMs: 90_000, what: `the pdf step: ${stderr}` });
       const sentAt = Date.now();
       child.kill(signal);
       const { code } = await exited;
@@ -146,7 +147,10 @@ describe('quire always ends and leaves nothing behind', () => {
     const child = spawnQuire(['export', bigDocument(dir), '--format', 'pdf,html', '--out', out, '--data-dir', data], { env });
     const exited = exitOf(child);
     const browser = await waitFor(() => chromiumChildren(child.pid)[0], { timeoutMs: 90_000, what: 'a browser' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The browser starts while the file is still being imported: on a loaded machine a kill
+    // 500 ms after it appeared came before the job was queued ("Nothing to resume"). Killed
+    // once the job prints, as the test says.
+    await waitFor(() => jobRows(data).some((j) => j.status === 'running' && j.step === 'pdf'), { timeoutMs: 90_000, what: 'the pdf step' });
     child.kill('SIGKILL');
     await exited;
     // What the killed run left: its Chromium folder (profile, artifacts, Chromium's temp files).
