@@ -184,7 +184,6 @@ function readTrailer(pdf: Uint8Array, section: XrefSection, context: PDFContext)
   }
 }
 
-/** The dictionary object `ref` as the newest section lists it; null if missing, free or not a dictionary. */
 /** Outline items whose title is one of `headings` written twice, each with the title once. */
 function fixedOutlineItems(pdf: Uint8Array, sections: Xref, catalog: PDFDict, context: PDFContext, headings: string[] | undefined): Array<[PDFRef, PDFDict]> {
   if (!headings?.length) return [];
@@ -217,6 +216,7 @@ function fixedOutlineItems(pdf: Uint8Array, sections: Xref, catalog: PDFDict, co
   return fixed;
 }
 
+/** The dictionary object `ref` as the newest section lists it; null if missing, free or not a dictionary. */
 function readDictObject(pdf: Uint8Array, sections: Xref, ref: PDFRef, context: PDFContext): PDFDict | null {
   const offset = objectOffset(pdf, sections, ref.objectNumber, ref.generationNumber);
   const body = offset === null ? null : objectBodyAt(pdf, offset, ref.objectNumber, ref.generationNumber);

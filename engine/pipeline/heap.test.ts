@@ -17,7 +17,7 @@ function liveHeap(): number {
   return used();
 }
 
-/** The system-design-primer README (110 KB, CJK, footnote-free) `n` times over: ~1 MB at 8. */
+/** The system-design-primer README (110 KB, CJK, no footnotes) `n` times over (~1 MB at 8), then one footnote. */
 function bigDocument(n: number): string {
   const readme = fs.readFileSync(path.join(CORPUS, 'system-design-primer', 'README.md'), 'utf8');
   return Array.from({ length: n }, () => readme).join('\n\n') + '\n\nA note.[^n]\n\n[^n]: With a footnote, which marked-footnote remembers.\n';
