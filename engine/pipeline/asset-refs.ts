@@ -8,17 +8,15 @@
  * normaliseAssetRef('https://example.com/a.png');   // null (remote: not an asset)
  * scanAssetRefs('![a](./a.png) <img src="b.svg">', 'md'); // ['a.png', 'b.svg']
  */
-import { Marked, type Token } from 'marked';
+import type { Token } from 'marked';
 import { normaliseAssetRef } from '../api/asset-ref.ts';
 import type { SourceFormat } from '../api/types.ts';
 import { imgSources } from './html-parse.ts';
+import { lexMarkdown, walkMarkdownTokens } from './markdown-lexer.ts';
 import { rewriteMdBookListings } from './mdbook.ts';
 import { deepestNesting } from './nesting.ts';
 
 export { normaliseAssetRef };
-
-// Same options as export-html.ts's instance, so the lexer sees what the export parses.
-const marked = new Marked({ gfm: true, breaks: false, pedantic: false });
 
 /**
  * Whether Markdown can hold an image at all: every image token starts with "![" and every
@@ -42,15 +40,13 @@ export function scanAssetRefs(source: string, format: SourceFormat): string[] {
     // Too deep for marked (see nesting.ts): its images are not looked for; the export refuses it by name.
     let tokens: Token[] = [];
     try {
-      tokens = marked.lexer(rewriteMdBookListings(source));
-      // Its shared tokenizer keeps the last lexer, and with it every token, until the next call.
-      marked.lexer('');
+      tokens = lexMarkdown(rewriteMdBookListings(source));
     } catch (e) {
       // A paragraph of megabytes (a huge data: URI) overflows marked's regexps: like a too-deep
       // document, its images are not looked for and the export refuses it with a message.
       if (!(e instanceof RangeError)) throw e;
     }
-    marked.walkTokens(tokens, (token: Token) => {
+    walkMarkdownTokens(tokens, (token: Token) => {
       if (token.type === 'image') sources.push(token.href);
       else if (token.type === 'html') sources.push(...imgSources(token.raw));
     });

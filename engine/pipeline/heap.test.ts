@@ -7,6 +7,7 @@ import { scanAssetRefs } from './asset-refs.ts';
 import { releaseGarbage } from './heap.ts';
 import { renderMarkdown } from './markdown-render.ts';
 import { rewriteImageRefs } from './markdown-output.ts';
+import { titleFrom } from '../store/import-file.ts';
 
 const MB = 1024 * 1024;
 const used = () => v8.getHeapStatistics().used_heap_size;
@@ -76,6 +77,13 @@ describe('a converted document is not kept alive by marked', () => {
     const before = liveHeap();
     const rewritten = rewriteImageRefs(source, new Map([['images/jj3A5N8.png', 'assets/jj3A5N8.png']])).text.includes('](assets/jj3A5N8.png)');
     expect(rewritten).toBe(true);
+    expect(liveHeap() - before).toBeLessThan(2 * MB);
+  });
+
+  it('titleFrom (an import, on the main thread: the whole text is lexed when it does not open with a heading)', () => {
+    titleFrom('text\n\n# T\n', 'md', 'x');
+    const before = liveHeap();
+    expect(titleFrom(source, 'md', 'fallback')).toBe('The System Design Primer');
     expect(liveHeap() - before).toBeLessThan(2 * MB);
   });
 });

@@ -16,11 +16,12 @@
  */
 import { Tokenizer } from 'htmlparser2';
 import { decodeHTML } from 'entities';
-import { Marked, type Token, type Tokens } from 'marked';
+import type { Token, Tokens } from 'marked';
 import { isMap, parseDocument, YAMLMap, type Document } from 'yaml';
 import { normaliseAssetRef } from '../api/asset-ref.ts';
 import type { DocumentMeta } from '../api/types.ts';
 import { parseFrontMatter } from '../api/front-matter.ts';
+import { lexMarkdown, walkMarkdownTokens } from './markdown-lexer.ts';
 
 export interface MarkdownExportInput {
   /** The document's source as stored (front matter included). */
@@ -38,9 +39,6 @@ export interface MarkdownExportResult {
   /** Images that could not be rewritten (their reference is kept as written), for a job warning. */
   warnings: string[];
 }
-
-// Same options as export-html.ts's instance (and asset-refs.ts), so the lexer sees what the export parses.
-const marked = new Marked({ gfm: true, breaks: false, pedantic: false });
 
 /** One replacement in the body: [start, end) becomes text. */
 interface Edit {
@@ -262,9 +260,7 @@ function frontMatterText(raw: string | null, title: string, metadata: DocumentMe
 /** The body with its image references rewritten through the map; refs it could not place are named. */
 export function rewriteImageRefs(body: string, imageRefs: ReadonlyMap<string, string>): { text: string; missed: string[] } {
   if (imageRefs.size === 0) return { text: body, missed: [] };
-  const tokens = marked.lexer(body);
-  // Its shared tokenizer keeps the last lexer, and with it every token, until the next call.
-  marked.lexer('');
+  const tokens = lexMarkdown(body);
   const edits: Edit[] = [];
   const imageHrefs = new Set<string>();
   const expected = new Map<string, number>();
@@ -279,7 +275,7 @@ export function rewriteImageRefs(body: string, imageRefs: ReadonlyMap<string, st
     const ref = normaliseAssetRef(src);
     return ref === null ? undefined : imageRefs.get(ref);
   };
-  marked.walkTokens(tokens, (t) => {
+  walkMarkdownTokens(tokens, (t) => {
     if (t.type === 'image') {
       imageHrefs.add(t.href);
       const ref = normaliseAssetRef(t.href);

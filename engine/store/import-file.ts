@@ -4,10 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { marked } from 'marked';
 import { frontMatterLayer, parseFrontMatter, plainTitle } from '../api/front-matter.ts';
 import { Errors } from '../api/errors.ts';
 import type { SourceFormat } from '../api/types.ts';
+import { lexMarkdown } from '../pipeline/markdown-lexer.ts';
 import { deepestNesting } from '../pipeline/nesting.ts';
 
 /** Larger documents render to thousands of PDF pages; refuse them clearly instead of hanging. */
@@ -93,13 +93,13 @@ function markdownTitle(source: string): string {
   // Most documents open with a heading: their first block alone is lexed (a heading ends before
   // the first blank line, so its token is the whole text's). It is the title if it is a level-1
   // one, or if no line could make a level-1 heading anywhere; else the whole text decides.
-  const head = marked.lexer(firstBlock(fm.body)).find((t) => t.type !== 'space');
+  const head = lexMarkdown(firstBlock(fm.body)).find((t) => t.type !== 'space');
   if (head?.type === 'heading') {
     const text = plainTitle(head.text);
     if (head.depth === 1 && text) return text;
     if (!fm.body.includes('\r') && !MAY_BE_H1.test(fm.body)) return text;
   }
-  for (const token of marked.lexer(fm.body)) {
+  for (const token of lexMarkdown(fm.body)) {
     if (token.type === 'space' || ((token.type === 'html' || token.type === 'paragraph') && showsNothing(token.raw))) continue;
     if (token.type === 'heading') {
       const text = plainTitle(token.text);
