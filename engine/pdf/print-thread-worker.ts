@@ -41,8 +41,9 @@ port.on('message', (message: ToPrintThread) => {
           onProgress: () => {
             send({ type: 'printing', id: message.id });
             // The page is written into Chromium: the copies of a large document made to send
-            // it are dead now, and the print that follows can take minutes (heap.ts).
-            releaseGarbage();
+            // it are dead now, and the print that follows can take minutes (heap.ts). Once the
+            // print is asked for, so that the collection runs while Chromium prints.
+            setImmediate(releaseGarbage);
           },
         })
         .then(
