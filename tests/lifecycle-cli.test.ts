@@ -28,6 +28,11 @@ function chromiumFolders(tmp: string): string[] {
   return fs.readdirSync(tmp).filter((f) => f.startsWith('quire-chromium-') || f.startsWith('playwright'));
 }
 
+/** Whether a job of this data folder is printing (running its pdf step), as its row says. */
+function printing(data: string): boolean {
+  return jobRows(data).some((j) => j.status === 'running' && j.step === 'pdf');
+}
+
 function exitOf(child: ReturnType<typeof spawnQuire>): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 }
@@ -52,7 +57,7 @@ describe('quire always ends and leaves nothing behind', () => {
     // Both kills must land in the render: a browser that dies while it only waits (started
     // early, during prepare) is replaced without costing the render its one retry, and on a
     // loaded machine prepare of this document outlasts the 300 ms below.
-    await waitFor(() => jobRows(data)[0]?.step === 'pdf', { timeoutMs: 90_000, what: `the pdf step: ${stderr}` });
+    await waitFor(() => printing(data), { timeoutMs: 90_000, what: `the pdf step: ${stderr}` });
     for (let i = 0; i < 2; i++) {
       const browser = await waitFor(() => chromiumChildren(child.pid).find((b) => !killed.includes(b.pid)), { timeoutMs: 90_000, what: `browser ${i + 1}: ${stderr}` });
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -98,7 +103,7 @@ describe('quire always ends and leaves nothing behind', () => {
       const exited = exitOf(child);
       await waitFor(() => chromiumChildren(child.pid)[0], { timeoutMs: 90_000, what: `a browser: ${stderr}` });
       // Mid-print, not mid-import: the browser starts while the file is still being imported.
-      await waitFor(() => jobRows(data).some((j) => j.status === 'running' && j.step === 'pdf'), { timeoutMs: 90_000, what: `the pdf step: ${stderr}` });
+      await waitFor(() => printing(data), { timeoutMs: 90_000, what: `the pdf step: ${stderr}` });
       const sentAt = Date.now();
       child.kill(signal);
       const { code } = await exited;
@@ -150,7 +155,7 @@ describe('quire always ends and leaves nothing behind', () => {
     // The browser starts while the file is still being imported: on a loaded machine a kill
     // 500 ms after it appeared came before the job was queued ("Nothing to resume"). Killed
     // once the job prints, as the test says.
-    await waitFor(() => jobRows(data).some((j) => j.status === 'running' && j.step === 'pdf'), { timeoutMs: 90_000, what: 'the pdf step' });
+    await waitFor(() => printing(data), { timeoutMs: 90_000, what: 'the pdf step' });
     child.kill('SIGKILL');
     await exited;
     // What the killed run left: its Chromium folder (profile, artifacts, Chromium's temp files).
