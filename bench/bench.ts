@@ -471,7 +471,8 @@ interface CaseResult {
   title: string;
   variants: Variant[];
   /** `unit` set: a plain value in that unit (a target of the case that is not a ratio). */
-  ratios: Array<{ what: string; ratio: number | null; unit?: string; target?: string; met?: boolean }>;
+  /** `rounds`: the same ratio in each round of variants measured in turns (roundRatio), lowest and highest. */
+  ratios: Array<{ what: string; ratio: number | null; unit?: string; target?: string; met?: boolean; rounds?: [number, number] }>;
   notes: string[];
   /** Measurements that are not a timed command (bench/cases/*.ts): one value each, with its unit and target. */
   rows?: CaseRow[];
@@ -517,6 +518,21 @@ function ratio(a: Variant | undefined, b: Variant | undefined, what: string, tar
     ratio: r === null ? null : Math.round(r * 100) / 100,
     ...(target !== undefined ? { target: `≤ ${target}`, met: r !== null && r <= target } : {}),
   };
+}
+
+/**
+ * `ratio` of two variants measured in turns (measureInTurns), with its lowest and highest value
+ * over the rounds: run i of one against run i of the other, taken minutes apart at most. How far
+ * they spread says how much of a difference between medians the machine's drift can make.
+ */
+function roundRatio(a: Variant, b: Variant, what: string, target?: number): CaseResult['ratios'][number] {
+  const r = ratio(a, b, what, target);
+  const okA = a.samples.filter((s) => s.ok);
+  const okB = b.samples.filter((s) => s.ok);
+  // Pairs only when every run of both succeeded: a failure stops a variant, and rounds then no longer line up.
+  if (okA.length < 2 || okA.length !== a.samples.length || okB.length !== b.samples.length || okA.length !== okB.length) return r;
+  const each = okA.map((s, i) => s.ms / okB[i]!.ms);
+  return { ...r, rounds: [Math.round(Math.min(...each) * 100) / 100, Math.round(Math.max(...each) * 100) / 100] };
 }
 
 type Once = (i: number) => Promise<Sample>;
@@ -724,12 +740,12 @@ async function caseBatchPdf(): Promise<CaseResult> {
   res.variants.push(m2p);
   res.notes.push('md-to-pdf runs with its own defaults and styles; one call with all 100 files is not measured (it timed out on this 2-core machine before, see STACK.md). Its time is the sum of its calls (10 files each, one after the other); its PSS the highest of any call.');
   res.ratios.push(
-    ratio(quire, floor, 'Quire / floor (same HTML, same options)', 1.1),
-    ratio(quire, fontsFloor, 'Quire / floor (same HTML and options, fonts served as Quire serves them)'),
+    roundRatio(quire, floor, 'Quire / floor (same HTML, same options)', 1.1),
+    roundRatio(quire, fontsFloor, 'Quire / floor (same HTML and options, fonts served as Quire serves them)'),
     ratio(quire, m2p, 'Quire / md-to-pdf (10 per call)', 0.35),
     ratio(floor, m2p, 'floor / md-to-pdf'),
     ratio(plainFloor, m2p, 'floor (marked + plain CSS) / md-to-pdf'),
-    ratio(quire, plainFloor, 'Quire / floor (marked + plain CSS)'),
+    roundRatio(quire, plainFloor, 'Quire / floor (marked + plain CSS)'),
   );
   // Not ratios, but targets of the same case: memory of the whole tree, and every PDF valid.
   const peak = quire.samples.length ? Math.max(...quire.samples.map((x) => x.peakPssMB ?? 0)) : null;
@@ -828,7 +844,7 @@ async function caseScale(): Promise<CaseResult> {
     res.variants.push(quire, floor, floorHtml);
     // The target is against the floor printing the same HTML with the same options, as in case 1;
     // the marked floor has no highlighting, bundled fonts (CJK included) or math to lay out.
-    res.ratios.push(ratio(quire, floorHtml, `Quire / floor (same HTML, same options), time, ${n}×`, 1.1), ratio(quire, floor, `Quire / floor (marked + plain CSS), time, ${n}×`));
+    res.ratios.push(roundRatio(quire, floorHtml, `Quire / floor (same HTML, same options), time, ${n}×`, 1.1), roundRatio(quire, floor, `Quire / floor (marked + plain CSS), time, ${n}×`));
     const pss = (a: Variant, b: Variant) => (a.medianPssMB && b.medianPssMB ? Math.round((a.medianPssMB / b.medianPssMB) * 100) / 100 : null);
     res.ratios.push({ what: `Quire / floor (same HTML), peak PSS, ${n}×`, ratio: pss(quire, floorHtml) }, { what: `Quire / floor (marked + plain CSS), peak PSS, ${n}×`, ratio: pss(quire, floor) });
   }
@@ -1011,7 +1027,11 @@ function markdown(report: Record<string, unknown>, cases: CaseResult[]): string 
     }
     if (c.ratios.length) {
       lines.push('| ratio (medians) | value | target (issue #10) |', '|---|---|---|');
-      for (const r of c.ratios) lines.push(`| ${r.what} | ${r.ratio === null ? 'n/a' : r.unit ? `${r.ratio} ${r.unit}` : `${r.ratio.toFixed(2)}×`} | ${r.target ? `${r.target} ${r.met ? '(met)' : '(not met)'}` : ''} |`);
+      for (const r of c.ratios) {
+        const value = r.ratio === null ? 'n/a' : r.unit ? `${r.ratio} ${r.unit}` : `${r.ratio.toFixed(2)}×`;
+        const rounds = r.rounds ? ` (rounds ${r.rounds[0].toFixed(2)}–${r.rounds[1].toFixed(2)}×)` : '';
+        lines.push(`| ${r.what} | ${value}${rounds} | ${r.target ? `${r.target} ${r.met ? '(met)' : '(not met)'}` : ''} |`);
+      }
       lines.push('');
     }
     if (c.rows?.length) {
