@@ -84,20 +84,12 @@ export async function writePdfMetadata(pdf: Uint8Array, meta: PdfMetadata, optio
  */
 export function appendPdfMetadata(pdf: Uint8Array, meta: PdfMetadata, options: WriteOptions = {}): Uint8Array | null {
   const context = PDFContext.create();
-  const trailers = new Map<XrefSection, PDFDict>();
-  let unreadable = false;
-  const sections = readXref(pdf, (section) => {
-    const trailer = readTrailer(pdf, section, context);
-    if (!trailer) {
-      unreadable = true;
-      return null;
-    }
-    trailers.set(section, trailer);
-    const prev = trailer.get(PDFName.of('Prev'));
-    return prev instanceof PDFNumber ? prev.asNumber() : null;
-  });
-  if (!sections || unreadable) return null;
-  const trailer = trailers.get(sections[0])!;
+  const sections = readXref(pdf);
+  if (!sections) return null;
+  // Every table's trailer must parse, not only the newest one that is used.
+  const trailers = sections.map((section) => readTrailer(pdf, section, context));
+  if (trailers.some((t) => t === null)) return null;
+  const trailer = trailers[0]!;
   if (trailer.has(PDFName.of('Encrypt')) || trailer.has(PDFName.of('XRefStm'))) return null;
   const size = trailer.get(PDFName.of('Size'));
   const rootRef = trailer.get(PDFName.of('Root'));

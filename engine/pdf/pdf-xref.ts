@@ -28,7 +28,7 @@ export function latin1(pdf: Uint8Array, start: number, end: number): string {
 }
 
 /** The offset after the last `startxref` (within the last KB, where §7.5.5 puts it). */
-export function lastStartXref(pdf: Uint8Array): number | null {
+function lastStartXref(pdf: Uint8Array): number | null {
   const tailStart = Math.max(0, pdf.length - 1024);
   const tail = latin1(pdf, tailStart, pdf.length);
   const m = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(tail.slice(tail.lastIndexOf('startxref')));
@@ -37,7 +37,7 @@ export function lastStartXref(pdf: Uint8Array): number | null {
 }
 
 /** A classic `xref` table and where its trailer starts, at `offset`; null for anything else (an xref stream). */
-export function readXrefSection(pdf: Uint8Array, offset: number): XrefSection | null {
+function readXrefSection(pdf: Uint8Array, offset: number): XrefSection | null {
   let at = offset;
   const head = /^\s*xref[ \t]*(\r\n|\r|\n)/.exec(latin1(pdf, at, at + 16));
   if (!head) return null;
@@ -60,11 +60,8 @@ export function readXrefSection(pdf: Uint8Array, offset: number): XrefSection | 
   return { offset, ranges, trailerAt: at + trailerKeyword[0].length };
 }
 
-/**
- * Every classic table of the file, newest first, following /Prev (found by `prev`, which reads
- * a section's trailer: callers parse it their own way); null if any is not a classic table.
- */
-export function readXref(pdf: Uint8Array, prev: (section: XrefSection) => number | null = trailerPrev(pdf)): Xref | null {
+/** Every classic table of the file, newest first, following each trailer's /Prev; null if any is not a classic table. */
+export function readXref(pdf: Uint8Array): Xref | null {
   const startXref = lastStartXref(pdf);
   if (startXref === null) return null;
   const sections: Xref = [];
@@ -75,7 +72,7 @@ export function readXref(pdf: Uint8Array, prev: (section: XrefSection) => number
     const section = readXrefSection(pdf, at);
     if (!section) return null;
     sections.push(section);
-    at = prev(section);
+    at = trailerPrev(pdf, section);
   }
   return sections;
 }
@@ -87,12 +84,10 @@ export function trailerText(pdf: Uint8Array, section: XrefSection): string {
   return end >= 0 ? text.slice(0, end) : text;
 }
 
-/** /Prev of a trailer read as text (trailerText). */
-function trailerPrev(pdf: Uint8Array): (section: XrefSection) => number | null {
-  return (section) => {
-    const m = /\/Prev\s+(\d+)/.exec(trailerText(pdf, section));
-    return m ? Number(m[1]) : null;
-  };
+/** /Prev of a section's trailer, read as text (trailerText). */
+function trailerPrev(pdf: Uint8Array, section: XrefSection): number | null {
+  const m = /\/Prev\s+(\d+)/.exec(trailerText(pdf, section));
+  return m ? Number(m[1]) : null;
 }
 
 /**
