@@ -16,6 +16,8 @@
  *              vs the older floor of marked + plain CSS (bench/floor.mjs --quire-options:
  *              tagged, outline, header/footer, A4) vs md-to-pdf 5.2.5 (installed into a temp
  *              folder, system Chromium, 10 files per call). Valid PDFs counted with pdfinfo.
+ *              Also Quire's PDF renderer alone (bench/renderer-only.ts) printing the print forms
+ *              Quire's prepare step makes, made beforehand: Quire's printing without the job.
  *   scale      system-design-primer README at 1x, 4x, 16x -> PDF: Quire vs both floors; time and
  *              peak PSS of the whole process tree (Chromium included).
  *   latency    first job queued after start, progress latency, resume (bench/cases/latency.ts).
@@ -45,6 +47,12 @@ import { defaultConcurrency } from '../engine/jobs/scheduler.ts';
 import { pdfOptions } from '../engine/pdf/chromium-pdf-renderer.ts';
 import { printedHtml } from '../engine/pdf/page-layout.ts';
 import { generateExportHtml } from '../engine/pipeline/export-html.ts';
+import { scanAssetRefs } from '../engine/pipeline/asset-refs.ts';
+import { bundledFontFile } from '../engine/pipeline/fonts.ts';
+import { printAssetsOf, printFontsOf } from '../engine/pipeline/print-assets.ts';
+import { readDocumentFile } from '../engine/store/import-file.ts';
+import type { PrintAsset } from '../engine/pdf/pdf-renderer.ts';
+import { createHash } from 'node:crypto';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = process.env.QUIRE_CORPUS ?? path.resolve(ROOT, '..', 'shared', 'corpus');
@@ -52,6 +60,7 @@ const CHROMIUM = process.env.QUIRE_BENCH_CHROMIUM ?? '/usr/bin/chromium';
 const QUIRE = path.join(ROOT, 'bin', 'quire');
 const FLOOR = path.join(ROOT, 'bench', 'floor.mjs');
 const FLOOR_HTML = path.join(ROOT, 'bench', 'floor-html.mjs');
+const RENDERER_ONLY = path.join(ROOT, 'bench', 'renderer-only.ts');
 const EVENT_LOOP_PROBE = path.join(ROOT, 'bench', 'event-loop-probe.mjs');
 const MD_TO_PDF_VERSION = '5.2.5';
 
@@ -635,6 +644,49 @@ async function floorBatch(name: string, args: (outDir: string) => string[]): Pro
   return { ms: r.ms, ok, peakPssMB: r.peakPssMB, detail: { validPdfs: pdfs.valid, pages: pdfs.pages, ...treeDetail(r), ...(ok ? {} : { error: r.timedOut ? 'timed out' : `exit ${r.code}: ${lastLines(r.stderr)}` }) } };
 }
 
+/**
+ * For "Quire's renderer alone": the print form of each file as Quire's prepare step makes it for
+ * a PDF job (images from the file's folder and the bundled fonts linked, not inlined), written
+ * into `dir` with the assets the renderer may serve, and renderer-only.ts bundled (esbuild, as
+ * bin/quire bundles the CLI) so the timed run compiles no TypeScript. Untimed. The script's path,
+ * or why it cannot run.
+ */
+async function prepareRendererOnly(files: string[], dir: string): Promise<{ script: string; index: string } | { error: string }> {
+  try {
+    const items = files.map((file) => {
+      const doc = readDocumentFile(file);
+      const imageFiles: Record<string, { path: string; sha256: string }> = {};
+      for (const ref of scanAssetRefs(doc.source, 'md')) {
+        const at = path.join(path.dirname(file), ref);
+        if (fs.existsSync(at)) imageFiles[ref] = { path: at, sha256: createHash('sha256').update(fs.readFileSync(at)).digest('hex') };
+      }
+      const { html } = generateExportHtml({ title: doc.title, source: doc.source, format: 'md', baseDir: null, meta: {}, assets: { files: imageFiles, problems: {}, print: true } });
+      const bySha = new Map(Object.values(imageFiles).map((f) => [f.sha256, f.path]));
+      const assets: Record<string, PrintAsset> = {};
+      for (const [sha, mime] of Object.entries(printAssetsOf(html))) if (bySha.has(sha)) assets[sha] = { path: bySha.get(sha)!, mime };
+      for (const [sha, name] of Object.entries(printFontsOf(html))) {
+        const font = bundledFontFile(name);
+        if (!font) throw new Error(`bundled font ${name} not found`);
+        assets[sha] = { path: font, mime: 'font/woff2' };
+      }
+      const base = path.basename(file, path.extname(file));
+      const htmlFile = path.join(dir, `${base}.html`);
+      fs.writeFileSync(htmlFile, html);
+      return { html: htmlFile, pdf: `${base}.pdf`, title: doc.title, assets };
+    });
+    const index = path.join(dir, 'index.json');
+    fs.writeFileSync(index, JSON.stringify(items));
+    // Beside the CLI's bundles (out/, not in git), so playwright-core resolves from node_modules.
+    const script = path.join(ROOT, 'out', 'bench', 'renderer-only.mjs');
+    const esbuild = await import('esbuild');
+    await esbuild.build({ absWorkingDir: ROOT, entryPoints: [RENDERER_ONLY], bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', outfile: script, logLevel: 'silent' });
+    await esbuild.stop();
+    return { script, index };
+  } catch (e) {
+    return { error: `could not prepare the print forms for the renderer alone: ${(e as Error).message}` };
+  }
+}
+
 async function caseBatchPdf(): Promise<CaseResult> {
   const deadline = Date.now() + CASE_BUDGET['batch-pdf'];
   // A writable copy: md-to-pdf writes each PDF beside its Markdown file.
@@ -680,7 +732,14 @@ async function caseBatchPdf(): Promise<CaseResult> {
   // The floor of the earlier runs, kept for comparison: marked's HTML with a small stylesheet and
   // system fonts (no highlighting, no bundled fonts), same page.pdf() features.
   const plainFloor: Variant = { id: 'floor-marked', label: 'floor: floor.mjs --quire-options, marked + plain CSS (2 pages)', samples: [] };
+  // Quire's own printing without the rest of a job: its renderer given the print forms its
+  // prepare step makes (made here, untimed). Against the floor: what Quire's printing costs;
+  // against Quire: what Markdown, the job store and the worker threads cost beside it.
+  const rendererOnly: Variant = { id: 'quire-renderer', label: "Quire's PDF renderer alone: renderer-only.ts, the print forms made beforehand (no job store, no pipeline)", samples: [] };
   const turns: Array<[Variant, Once]> = [[quire, quireRun()]];
+  const prepared = await prepareRendererOnly(files, freshDir('batch-print-forms'));
+  if ('error' in prepared) rendererOnly.failure = prepared.error;
+  else turns.push([rendererOnly, () => floorBatch('batch-renderer-only', (d) => [prepared.script, prepared.index, d])]);
   if (made.code !== 0 || htmlFiles.length !== files.length) {
     floor.failure = `could not make the export HTML for the floor (exit ${made.code}, ${htmlFiles.length} files): ${lastLines(made.stderr)}`;
   } else {
@@ -689,7 +748,7 @@ async function caseBatchPdf(): Promise<CaseResult> {
   }
   turns.push([plainFloor, () => floorBatch('batch-floor-marked', (d) => [FLOOR, '--quire-options', '--out', d, ...files])]);
   await measureInTurns(turns, deadline);
-  res.variants.push(quire, floor, fontsFloor, plainFloor);
+  res.variants.push(quire, rendererOnly, floor, fontsFloor, plainFloor);
 
   // Which concurrency wins here: one measured run each of 1 and of the core count.
   const cores = os.availableParallelism?.() ?? os.cpus().length;
@@ -742,6 +801,9 @@ async function caseBatchPdf(): Promise<CaseResult> {
   res.ratios.push(
     roundRatio(quire, floor, 'Quire / floor (same HTML, same options)', 1.1),
     roundRatio(quire, fontsFloor, 'Quire / floor (same HTML and options, fonts served as Quire serves them)'),
+    roundRatio(rendererOnly, floor, "Quire's renderer alone / floor (same HTML, same options)"),
+    roundRatio(rendererOnly, fontsFloor, "Quire's renderer alone / floor (fonts served as Quire serves them)"),
+    roundRatio(quire, rendererOnly, "Quire / Quire's renderer alone (the rest of a job: Markdown, job store, threads)"),
     ratio(quire, m2p, 'Quire / md-to-pdf (10 per call)', 0.35),
     ratio(floor, m2p, 'floor / md-to-pdf'),
     ratio(plainFloor, m2p, 'floor (marked + plain CSS) / md-to-pdf'),
@@ -752,7 +814,7 @@ async function caseBatchPdf(): Promise<CaseResult> {
   res.ratios.push({ what: 'Quire peak PSS, highest of the runs', ratio: peak, unit: 'MB', target: '≤ 1024', met: peak !== null && peak > 0 && peak <= 1024 });
   const valid = quire.samples.map((x) => Number(x.detail?.validPdfs ?? 0));
   res.ratios.push({ what: `Quire valid PDFs (fewest of the runs, of ${files.length})`, ratio: valid.length ? Math.min(...valid) : null, unit: 'PDFs', target: `≥ ${files.length}`, met: valid.length > 0 && Math.min(...valid) >= files.length });
-  res.cpu = { cores, documents: files.length, variants: [quire, floor, fontsFloor, plainFloor].flatMap(cpuMedians) };
+  res.cpu = { cores, documents: files.length, variants: [quire, rendererOnly, floor, fontsFloor, plainFloor].flatMap(cpuMedians) };
   const [qCpu] = cpuMedians(quire);
   const [fCpu] = cpuMedians(floor);
   if (qCpu && fCpu) {
