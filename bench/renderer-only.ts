@@ -6,7 +6,7 @@
 // floor (which is given finished HTML too) it shows what Quire's printing itself costs, and
 // beside `quire export` what the rest of a job costs. bench.ts bundles it with esbuild first, so
 // no TypeScript is compiled in the timed run.
-//   node renderer-only.cjs <index.json> <outDir>
+//   node out/bench/renderer-only.mjs <index.json> <outDir>
 // index.json: [{ "html": "<print form path>", "pdf": "<name>.pdf", "title": "…", "assets": { "<sha256>": PrintAsset } }, …]
 // Prints a timing line (JSON) to stderr.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ interface Item {
 const t0 = performance.now();
 const [indexFile, outDir] = process.argv.slice(2);
 if (!indexFile || !outDir) {
-  console.error('usage: node renderer-only.cjs <index.json> <outDir>');
+  console.error('usage: node out/bench/renderer-only.mjs <index.json> <outDir>');
   process.exit(2);
 }
 const items = JSON.parse(readFileSync(indexFile, 'utf8')) as Item[];
