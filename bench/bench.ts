@@ -48,8 +48,8 @@ import { pdfOptions } from '../engine/pdf/chromium-pdf-renderer.ts';
 import { printedHtml } from '../engine/pdf/page-layout.ts';
 import { generateExportHtml } from '../engine/pipeline/export-html.ts';
 import { scanAssetRefs } from '../engine/pipeline/asset-refs.ts';
-import { bundledFontFile } from '../engine/pipeline/fonts.ts';
-import { printAssetsOf, printFontsOf } from '../engine/pipeline/print-assets.ts';
+import { printFontFiles } from '../engine/pipeline/fonts.ts';
+import { printAssetsOf } from '../engine/pipeline/print-assets.ts';
 import { readDocumentFile } from '../engine/store/import-file.ts';
 import type { PrintAsset } from '../engine/pdf/pdf-renderer.ts';
 import { createHash } from 'node:crypto';
@@ -529,6 +529,11 @@ function ratio(a: Variant | undefined, b: Variant | undefined, what: string, tar
   };
 }
 
+/** A ratio row's value as the table and the console show it: "1.07×", "815 MB" or "n/a". */
+function ratioValue(r: CaseResult['ratios'][number]): string {
+  return r.ratio === null ? 'n/a' : r.unit ? `${r.ratio} ${r.unit}` : `${r.ratio.toFixed(2)}×`;
+}
+
 /**
  * `ratio` of two variants measured in turns (measureInTurns), with its lowest and highest value
  * over the rounds: run i of one against run i of the other, taken minutes apart at most. How far
@@ -663,12 +668,12 @@ async function prepareRendererOnly(files: string[], dir: string): Promise<{ scri
       const { html } = generateExportHtml({ title: doc.title, source: doc.source, format: 'md', baseDir: null, meta: {}, assets: { files: imageFiles, problems: {}, print: true } });
       const bySha = new Map(Object.values(imageFiles).map((f) => [f.sha256, f.path]));
       const assets: Record<string, PrintAsset> = {};
-      for (const [sha, mime] of Object.entries(printAssetsOf(html))) if (bySha.has(sha)) assets[sha] = { path: bySha.get(sha)!, mime };
-      for (const [sha, name] of Object.entries(printFontsOf(html))) {
-        const font = bundledFontFile(name);
-        if (!font) throw new Error(`bundled font ${name} not found`);
-        assets[sha] = { path: font, mime: 'font/woff2' };
+      for (const [sha, mime] of Object.entries(printAssetsOf(html))) {
+        const image = bySha.get(sha);
+        if (image) assets[sha] = { path: image, mime };
       }
+      // The fonts as a PDF job finds them (run-export-job.ts's printAssets).
+      for (const [sha, font] of Object.entries(printFontFiles(html))) assets[sha] = { path: font, mime: 'font/woff2' };
       const base = path.basename(file, path.extname(file));
       const htmlFile = path.join(dir, `${base}.html`);
       fs.writeFileSync(htmlFile, html);
@@ -1106,7 +1111,7 @@ function markdown(report: Record<string, unknown>, cases: CaseResult[]): string 
     if (c.ratios.length) {
       lines.push('| ratio (medians) | value | target (issue #10) |', '|---|---|---|');
       for (const r of c.ratios) {
-        const value = r.ratio === null ? 'n/a' : r.unit ? `${r.ratio} ${r.unit}` : `${r.ratio.toFixed(2)}×`;
+        const value = ratioValue(r);
         const rounds = r.rounds ? ` (rounds ${r.rounds[0].toFixed(2)}–${r.rounds[1].toFixed(2)}×)` : '';
         lines.push(`| ${r.what} | ${value}${rounds} | ${r.target ? `${r.target} ${r.met ? '(met)' : '(not met)'}` : ''} |`);
       }
@@ -1252,7 +1257,7 @@ const report = {
   cases,
 };
 console.log('\n== ratios (medians)');
-for (const c of cases) for (const r of c.ratios) console.log(`  ${r.what.padEnd(44)} ${r.ratio === null ? 'n/a' : r.unit ? `${r.ratio} ${r.unit}` : `${r.ratio.toFixed(2)}×`}${r.target ? `  target ${r.target}: ${r.met ? 'met' : 'not met'}` : ''}`);
+for (const c of cases) for (const r of c.ratios) console.log(`  ${r.what.padEnd(44)} ${ratioValue(r)}${r.target ? `  target ${r.target}: ${r.met ? 'met' : 'not met'}` : ''}`);
 if (WRITE) {
   const dir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });

@@ -14,8 +14,8 @@ import { parseStoredSpec, type ExportSpec } from '../api/export-spec.ts';
 import type { ExportFormat, JobOutput } from '../api/types.ts';
 import type { PdfMetadata } from '../pdf/pdf-metadata.ts';
 import type { PdfRenderer, PrintAsset } from '../pdf/pdf-renderer.ts';
-import { isPrintForm, printAssetsOf, printFontsOf } from '../pipeline/print-assets.ts';
-import { bundledFontFile } from '../pipeline/fonts.ts';
+import { isPrintForm, printAssetsOf } from '../pipeline/print-assets.ts';
+import { printFontFiles } from '../pipeline/fonts.ts';
 import { DIAGRAM_MARK } from '../pipeline/diagram-slots.ts';
 import type { MarkdownExportInput, MarkdownExportResult } from '../pipeline/markdown-output.ts';
 import type { ExportAssets, ExportHtmlInput, ExportHtmlResult } from '../pipeline/types.ts';
@@ -139,12 +139,7 @@ function printAssets(ctx: RunContext, spec: ExportSpec, html: string): Record<st
     const mime = linked[a.sha256];
     if (mime) out[a.sha256] = { path: ctx.assets.pathOf(a.sha256), mime, bytes: a.bytes };
   }
-  for (const [sha, name] of Object.entries(printFontsOf(html))) {
-    const file = bundledFontFile(name);
-    // Never a silent fallback face in the PDF: the render fails, saying what to do.
-    if (!file) throw Errors.pdfFailed(`the bundled font ${name} was not found (node_modules/@fontsource); reinstall Quire, then export the document again`);
-    out[sha] = { path: file, mime: 'font/woff2' };
-  }
+  for (const [sha, file] of Object.entries(printFontFiles(html))) out[sha] = { path: file, mime: 'font/woff2' };
   return out;
 }
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundledFontBase64, bundledFontFile, cjkFontFor, fontFaceCss, fontsourceRoot, parseUnicodeRange, slicesOf, usedCodePoints, type ThemeFaces } from './fonts.ts';
-import { PRINT_ASSET_BASE } from './print-assets.ts';
+import { bundledFontBase64, bundledFontFile, cjkFontFor, fontFaceCss, fontsourceRoot, parseUnicodeRange, printFontFiles, slicesOf, usedCodePoints, type ThemeFaces } from './fonts.ts';
+import { PRINT_ASSET_BASE, PRINT_CSP, printAssetsMetaTag, printFontsMetaTag } from './print-assets.ts';
 
 const SANS: ThemeFaces = { text: 'inter', mono: 'jetbrains-mono' };
 const ENGLISH =
@@ -102,6 +102,18 @@ describe('fontFaceCss', () => {
     let back = linked.css;
     for (const [hash, name] of linked.linked) back = back.split(`url(${PRINT_ASSET_BASE}${hash})`).join(`url(data:font/woff2;base64,${bundledFontBase64(name, hash)})`);
     expect(back).toBe(inline.css);
+  });
+
+  it("printFontFiles gives the file of each slice a print form links, and fails naming one that is not bundled", () => {
+    const linked = fontFaceCss({ text: ENGLISH, faces: SANS, lang: 'en', link: true }).linked;
+    const page = (fonts: ReadonlyMap<string, string>) =>
+      `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="${PRINT_CSP}">\n${printAssetsMetaTag(new Map())}\n${printFontsMetaTag(fonts)}\n</head><body></body></html>`;
+    const files = printFontFiles(page(linked));
+    expect(Object.keys(files)).toEqual([...linked.keys()]);
+    for (const [hash, name] of linked) expect(files[hash]).toBe(bundledFontFile(name));
+    expect(printFontFiles('<!doctype html><p>standalone</p>')).toEqual({});
+    const missing = new Map([...linked, ['a'.repeat(64), 'left-pad/files/left-pad-latin-400-normal.woff2']]);
+    expect(() => printFontFiles(page(missing))).toThrow(expect.objectContaining({ code: 'PDF_FAILED', message: expect.stringContaining('left-pad/files/left-pad-latin-400-normal.woff2') }));
   });
 
   it('bundledFontFile names only woff2 files of the bundled packages', () => {

@@ -22,7 +22,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { sha256Of } from '../jobs/atomic-files.ts';
-import { PRINT_ASSET_BASE } from './print-assets.ts';
+import { Errors } from '../api/errors.ts';
+import { PRINT_ASSET_BASE, printFontsOf } from './print-assets.ts';
 
 export const FONT_PACKAGES = [
   'inter',
@@ -219,6 +220,21 @@ export function bundledFontFile(name: string, resourcesDir?: string): string | n
   if (!BUNDLED_FONT_FILE.test(name)) return null;
   const root = fontsourceRoot(resourcesDir);
   return root ? join(root, name) : null;
+}
+
+/**
+ * The bundled font file of each slice a print form links (printFontsOf), by its SHA-256: what
+ * the PDF renderer may serve. Throws PDF_FAILED naming a slice that is not found: never a
+ * silent fallback face in the PDF.
+ */
+export function printFontFiles(html: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [sha, name] of Object.entries(printFontsOf(html))) {
+    const file = bundledFontFile(name);
+    if (!file) throw Errors.pdfFailed(`the bundled font ${name} was not found (node_modules/@fontsource); reinstall Quire, then export the document again`);
+    out[sha] = file;
+  }
+  return out;
 }
 
 /** A bundled slice's contents as base64 if they still have this SHA-256 (the print form's link), else null. */
